@@ -1,0 +1,71 @@
+"""My Account: sign in, see every enrollment and its status, sign out."""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, request, session, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+from wtforms import PasswordField, StringField
+from wtforms.validators import InputRequired, ValidationError
+
+from billing.models import Enrollment
+
+from .accounts import authenticate
+from .drafts import SESSION_KEY
+from .extensions import db, limiter
+from .rendering import render_page
+
+bp = Blueprint("account", __name__, url_prefix="/account")
+
+
+class LoginForm(FlaskForm):
+    """My Account username and password."""
+
+    username = StringField("Username", validators=[InputRequired("Enter your username.")],
+                           render_kw={"autocomplete": "username", "spellcheck": "false"})
+    password = PasswordField("Password", validators=[InputRequired("Enter your password.")],
+                             render_kw={"autocomplete": "current-password"})
+
+    def validate_password(self, field: PasswordField) -> None:
+        self.account = authenticate((self.username.data or "").strip(), field.data or "")
+        if self.account is None:
+            raise ValidationError("The username or password is not right. Check them and try again.")
+
+
+@bp.get("/")
+@login_required
+def home() -> Response:
+    """The customer's enrollments with their status, newest first."""
+    enrollments = db.session.scalars(
+        select(Enrollment).where(Enrollment.customer_id == current_user.customer_id)
+        .order_by(Enrollment.id.desc())
+    ).all()
+    return render_page("account/home.html", title="My Account", enrollments=enrollments)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+def login() -> Response:
+    """Sign in; the session is renewed so an earlier cookie cannot ride along."""
+    form = LoginForm()
+    if form.validate_on_submit():
+        draft_id = session.get(SESSION_KEY)
+        session.clear()
+        if draft_id:
+            session[SESSION_KEY] = draft_id
+        login_user(form.account)
+        target = request.args.get("next", "")
+        return redirect(target if target.startswith("/") and not target.startswith("//")
+                        else url_for("account.home"), 303)
+    status = 422 if request.method == "POST" else 200
+    return render_page("account/login.html", status, title="Sign in to My Account", form=form)
+
+
+@bp.post("/logout")
+def logout() -> Response:
+    """Sign out and forget the session (and any draft in it)."""
+    logout_user()
+    session.clear()
+    flash("You are signed out.", "success")
+    return redirect(url_for("account.login"), 303)

@@ -1,0 +1,92 @@
+"""A draft's answers joined with the catalog: what the steps, forms and templates ask about."""
+from __future__ import annotations
+
+import datetime as dt
+from functools import cached_property
+from typing import Any, Mapping, Optional
+
+from sqlalchemy.orm import Session
+
+from . import catalog, dates
+from .models import Acknowledgement, Plan, Promo, ReferralSource, State, Utility
+from .pricing import PricePoint, price_table
+
+
+class DraftContext:
+    """Read-only view of one draft for one request; catalog lookups are made once."""
+
+    def __init__(self, answers: Mapping[str, Any], session: Session, today: dt.date):
+        """Wrap `answers` (stored draft answers) and the database session."""
+        self.answers = answers
+        self.session = session
+        self.today = today
+
+    @cached_property
+    def state(self) -> Optional[State]:
+        code = self.answers.get("state")
+        return self.session.get(State, code) if code else None
+
+    @property
+    def is_texas(self) -> bool:
+        return self.state is not None and self.state.is_texas
+
+    @property
+    def is_business(self) -> bool:
+        return self.answers.get("customer_type") == "commercial"
+
+    @cached_property
+    def utilities(self) -> list[Utility]:
+        zip_code = self.answers.get("zip")
+        return catalog.utilities_for_zip(self.session, zip_code) if zip_code else []
+
+    @cached_property
+    def utility(self) -> Optional[Utility]:
+        code = self.answers.get("utility")
+        return next((u for u in self.utilities if u.code == code), None)
+
+    @cached_property
+    def plans(self) -> list[Plan]:
+        if self.state is None or "customer_type" not in self.answers:
+            return []
+        return catalog.offered_plans(self.session, state=self.state.code,
+                                     customer_type=self.answers["customer_type"],
+                                     promo_code=self.answers.get("promo") or None, today=self.today)
+
+    @cached_property
+    def plan(self) -> Optional[Plan]:
+        code = self.answers.get("plan")
+        return next((p for p in self.plans if p.code == code), None)
+
+    @cached_property
+    def referral_sources(self) -> list[ReferralSource]:
+        return catalog.referral_sources(self.session)
+
+    @cached_property
+    def acknowledgements(self) -> list[Acknowledgement]:
+        return catalog.acknowledgements(self.session)
+
+    def check_promo(self, code: str) -> tuple[Optional[Promo], Optional[str]]:
+        return catalog.check_promo(self.session, code, self.today)
+
+    def prices(self, plan: Plan) -> list[PricePoint]:
+        """Average price of `plan` at the state's usage levels, with this draft's utility."""
+        if self.utility is None or self.state is None:
+            return []
+        return price_table(plan, self.utility, self.state.usage_levels)
+
+    def earliest_date(self, kind: str) -> dt.date:
+        return dates.earliest_requested(kind, self.today, self.rescission_days)
+
+    def latest_date(self) -> dt.date:
+        return dates.latest_requested(self.today, self.state.max_days_ahead if self.state else 90)
+
+    @property
+    def rescission_days(self) -> int:
+        return self.state.rescission_business_days if self.state else 3
+
+    def first_available_switch(self) -> dt.date:
+        return dates.first_available_switch(self.today, self.rescission_days)
+
+    def statement_text(self, ack: Acknowledgement, supplier: str) -> str:
+        """The statement as shown and recorded, placeholders filled in."""
+        return ack.text.format(supplier=supplier, rescission_days=self.rescission_days)

@@ -1,0 +1,52 @@
+"""Enrollment dates: federal business days, the rescission period and allowed windows. Pure."""
+from __future__ import annotations
+
+import datetime as dt
+from functools import lru_cache
+
+import holidays
+
+#: ERCOT sends a standard switch about this many business days after it receives it.
+SWITCH_PROCESSING_BUSINESS_DAYS = 3
+
+
+@lru_cache(maxsize=8)
+def _federal_holidays(year: int) -> frozenset[dt.date]:
+    return frozenset(holidays.US(years=year, observed=True))
+
+
+def is_business_day(day: dt.date) -> bool:
+    """Monday to Friday and not a US federal holiday."""
+    return day.weekday() < 5 and day not in _federal_holidays(day.year)
+
+
+def add_business_days(start: dt.date, days: int) -> dt.date:
+    """The date `days` federal business days after `start`."""
+    day = start
+    while days > 0:
+        day += dt.timedelta(days=1)
+        if is_business_day(day):
+            days -= 1
+    return day
+
+
+def rescission_ends(received: dt.date, business_days: int) -> dt.date:
+    """Last day the customer may cancel without a fee, counted from receiving the TOS."""
+    return add_business_days(received, business_days)
+
+
+def first_available_switch(today: dt.date, rescission_business_days: int) -> dt.date:
+    """Estimated date of a standard switch: sent after the rescission period, then processed."""
+    return add_business_days(today, rescission_business_days + SWITCH_PROCESSING_BUSINESS_DAYS)
+
+
+def earliest_requested(kind: str, today: dt.date, rescission_business_days: int) -> dt.date:
+    """Earliest date a customer may ask for: move-in today; a chosen switch date after rescission."""
+    if kind == "move_in":
+        return today
+    return add_business_days(today, rescission_business_days + 1)
+
+
+def latest_requested(today: dt.date, max_days_ahead: int) -> dt.date:
+    """Latest date the market accepts (ERCOT: 90 days ahead)."""
+    return today + dt.timedelta(days=max_days_ahead)

@@ -1,0 +1,26 @@
+"""Template filters for money as customers read it."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from flask import Flask
+
+
+def cents(value: Decimal) -> str:
+    """11.9¢ for Decimal('11.9000'): at least one decimal, no trailing zeros beyond it."""
+    text = f"{Decimal(value).normalize():f}"
+    if "." not in text:
+        text += ".0"
+    return f"{text}¢"
+
+
+def dollars(value: Decimal) -> str:
+    """$150 or $9.95."""
+    value = Decimal(value)
+    return f"${value:,.0f}" if value == value.to_integral() else f"${value:,.2f}"
+
+
+def register(app: Flask) -> None:
+    """Make the filters available to templates."""
+    app.add_template_filter(cents)
+    app.add_template_filter(dollars)

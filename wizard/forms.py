@@ -1,0 +1,397 @@
+"""One form per wizard step. Every rule is checked here, on the server.
+
+Forms that depend on the draft (the ZIP's utilities, the plans offered) get it as `ctx`
+before validation; they never trust a value because the page offered it.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Any
+
+from email_validator import EmailNotValidError, validate_email
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import (BooleanField, DateField, EmailField, PasswordField, RadioField, StringField,
+                     SubmitField, TelField)
+from wtforms.validators import InputRequired, Length, Optional, StopValidation, ValidationError
+
+from . import validators as rules
+from .accounts import authenticate
+from .extensions import db
+from .models import Account
+
+if TYPE_CHECKING:
+    from .context import DraftContext
+
+
+def _strip(value: Any) -> Any:
+    return value.strip() if isinstance(value, str) else value
+
+
+def _require_date(field: DateField, empty: str, invalid: str) -> None:
+    """Replace WTForms' parse error with ours: missing or not a real date."""
+    if field.data is None:
+        field.errors[:] = []
+        raw = (field.raw_data or [""])[0].strip()
+        raise StopValidation(invalid if raw else empty)
+
+
+class StepForm(FlaskForm):
+    """A wizard step's form; `ctx` is the draft it belongs to."""
+
+    class Meta:
+        # Errors are rendered by our own summary and field macros.
+        locales = ("en_US", "en")
+
+    ctx: "DraftContext"
+
+    #: Fields never echoed back or kept as unsaved input (passwords, identity values).
+    sensitive: tuple[str, ...] = ()
+
+    def prepare(self, ctx: "DraftContext") -> None:
+        """Bind the draft and fill choices that depend on it."""
+        self.ctx = ctx
+
+    def answers(self) -> dict[str, Any]:
+        """The answers this step stores, from the valid form."""
+        return {name: field.data for name, field in self._fields.items()
+                if name != "csrf_token" and field.type != "SubmitField"}
+
+
+class ZipForm(StepForm):
+    """Step 1: where the premise is."""
+
+    zip = StringField("ZIP code", filters=[_strip],
+                      validators=[InputRequired("Enter the 5-digit ZIP code of the address to be served.")],
+                      render_kw={"autocomplete": "postal-code", "inputmode": "numeric",
+                                 "maxlength": 10, "class": "input-short"})
+
+    def validate_zip(self, field: StringField) -> None:
+        """5 ASCII digits only."""
+        if rules.clean_zip(field.data or "") is None:
+            raise ValidationError("Enter a ZIP code as 5 digits, like 75201.")
+
+
+class PromoForm(StepForm):
+    """Step 2: an optional promo code."""
+
+    promo = StringField("Promo code (optional)", filters=[_strip],
+                        validators=[Optional(), Length(max=32, message="Promo codes are at most 32 characters.")],
+                        render_kw={"autocomplete": "off", "spellcheck": "false", "class": "input-medium"})
+
+    skip = SubmitField("Continue without a code")
+
+    def validate_promo(self, field: StringField) -> None:
+        """A code must exist and be valid today (unless the customer chose to go on without)."""
+        if self.skip.data:
+            field.errors[:] = []
+            raise StopValidation()
+        if field.data:
+            _, error = self.ctx.check_promo(field.data)
+            if error:
+                raise ValidationError(error)
+
+    def answers(self) -> dict[str, Any]:
+        return {"promo": "" if self.skip.data else (self.promo.data or "").upper()}
+
+
+class CustomerTypeForm(StepForm):
+    """Step 3: home or business."""
+
+    customer_type = RadioField(
+        "Is this electricity for a home or a business?",
+        choices=[("residential", "Home (residential)"), ("commercial", "Small business (commercial)")],
+        validators=[InputRequired("Choose home or small business.")])
+
+
+class UtilityForm(StepForm):
+    """Step 4: which utility delivers to the premise, when the ZIP has several."""
+
+    utility = RadioField("Which utility delivers electricity to this address?",
+                         validators=[InputRequired("Choose the utility that serves the address.")])
+
+    def prepare(self, ctx: "DraftContext") -> None:
+        super().prepare(ctx)
+        self.utility.choices = [(u.code, u.name) for u in ctx.utilities]
+
+
+class ReferralForm(StepForm):
+    """Step 5: how did you hear about us."""
+
+    referral = RadioField("How did you hear about us?",
+                          validators=[InputRequired("Choose how you heard about us.")])
+
+    def prepare(self, ctx: "DraftContext") -> None:
+        super().prepare(ctx)
+        self.referral.choices = [(r.code, r.label) for r in ctx.referral_sources]
+
+
+class PlanForm(StepForm):
+    """Step 7/8: sign up on a plan; only plans offered to this draft are accepted."""
+
+    plan = StringField("Plan", validators=[InputRequired("Choose a plan to sign up for.")])
+
+    def validate_plan(self, field: StringField) -> None:
+        """The plan must be one this draft is offered (not just any code)."""
+        if field.data not in {p.code for p in self.ctx.plans}:
+            raise ValidationError("That plan is not available for your address. Choose one of the plans below.")
+
+
+class CustomerStatusForm(StepForm):
+    """Step 9: new or existing customer."""
+
+    customer_status = RadioField(
+        "Are you already a customer?",
+        choices=[("new", "No, I'm a new customer"),
+                 ("existing", "Yes, I have a My Account login and want to add this address")],
+        validators=[InputRequired("Tell us whether you are already a customer.")])
+
+
+class SignInForm(StepForm):
+    """For existing customers: My Account login, checked against the stored argon2id hash."""
+
+    sensitive = ("password",)
+    username = StringField("Username", filters=[_strip],
+                           validators=[InputRequired("Enter your My Account username.")],
+                           render_kw={"autocomplete": "username", "spellcheck": "false"})
+    password = PasswordField("Password", validators=[InputRequired("Enter your password.")],
+                             render_kw={"autocomplete": "current-password"})
+
+    def validate_password(self, field: PasswordField) -> None:
+        """Credentials must match an account; the message does not say which part was wrong."""
+        self.account = authenticate(self.username.data or "", field.data or "")
+        if self.account is None:
+            raise ValidationError("The username or password is not right. Check them and try again.")
+
+
+class AboutYouForm(StepForm):
+    """Customer details; Texas adds date of birth and the identity value, businesses their name."""
+
+    sensitive = ("identity_value",)
+    first_name = StringField("First name", filters=[_strip],
+                             validators=[InputRequired("Enter your first name."),
+                                         Length(max=80, message="First name must be 80 characters or fewer.")],
+                             render_kw={"autocomplete": "given-name"})
+    last_name = StringField("Last name", filters=[_strip],
+                            validators=[InputRequired("Enter your last name."),
+                                        Length(max=80, message="Last name must be 80 characters or fewer.")],
+                            render_kw={"autocomplete": "family-name"})
+    email = EmailField("Email address", filters=[_strip],
+                       validators=[InputRequired("Enter your email address.")],
+                       render_kw={"autocomplete": "email", "spellcheck": "false"})
+    phone = TelField("Phone number", filters=[_strip],
+                     validators=[InputRequired("Enter a phone number we can reach you on.")],
+                     render_kw={"autocomplete": "tel", "class": "input-medium"})
+    language = RadioField("Preferred language", choices=[("en", "English"), ("es", "Español")],
+                          default="en", validators=[InputRequired("Choose a language.")])
+    contact_method = RadioField("How should we contact you?",
+                                choices=[("email", "Email"), ("phone", "Phone call"), ("text", "Text message")],
+                                default="email", validators=[InputRequired("Choose how we should contact you.")])
+    business_name = StringField("Business name", filters=[_strip],
+                                validators=[Length(max=120, message="Business name must be 120 characters or fewer.")],
+                                render_kw={"autocomplete": "organization"})
+    tax_id = StringField("Federal tax ID (EIN)", filters=[_strip],
+                         description="9 digits, like 12-3456789.",
+                         render_kw={"class": "input-medium", "inputmode": "numeric"})
+    date_of_birth = DateField("Date of birth",
+                              render_kw={"autocomplete": "bday", "class": "input-medium"})
+    identity_value = PasswordField("Social Security number",
+                                   description="9 digits. Used once for the credit check that decides "
+                                               "whether a deposit is needed; stored encrypted.",
+                                   render_kw={"autocomplete": "off", "inputmode": "numeric",
+                                              "class": "input-medium"})
+
+    def prepare(self, ctx: "DraftContext") -> None:
+        super().prepare(ctx)
+        if not ctx.is_texas:
+            del self.date_of_birth, self.identity_value
+        if not ctx.is_business:
+            del self.business_name, self.tax_id
+
+    def validate_email(self, field: EmailField) -> None:
+        """Syntax only: no DNS lookup while the customer waits."""
+        try:
+            field.data = validate_email(field.data, check_deliverability=False).normalized
+        except EmailNotValidError:
+            raise ValidationError("Enter an email address like name@example.com.") from None
+
+    def validate_phone(self, field: TelField) -> None:
+        """A 10-digit US number, normalised."""
+        phone = rules.clean_phone(field.data or "")
+        if phone is None:
+            raise ValidationError("Enter a US phone number with area code, like (214) 555-0100.")
+        field.data = phone
+
+    def validate_business_name(self, field: StringField) -> None:
+        if not field.data:
+            raise ValidationError("Enter the name of the business.")
+
+    def validate_tax_id(self, field: StringField) -> None:
+        ein = rules.clean_ein(field.data or "")
+        if ein is None:
+            raise ValidationError("Enter the business's federal tax ID as 9 digits, like 12-3456789.")
+        field.data = ein
+
+    def validate_date_of_birth(self, field: DateField) -> None:
+        _require_date(field, "Enter your date of birth.",
+                      "Enter a real date of birth, for example 1980-03-27.")
+        problem = rules.date_of_birth_problem(field.data, self.ctx.today)
+        if problem:
+            raise ValidationError(problem)
+
+    def validate_identity_value(self, field: PasswordField) -> None:
+        if not field.data and self.ctx.answers.get("identity_enc"):
+            return  # keep the one already given
+        if rules.clean_ssn(field.data or "") is None:
+            raise ValidationError("Enter your 9-digit Social Security number, like 123-45-6789.")
+
+
+class PremiseForm(StepForm):
+    """The premise: service and billing address; Texas adds ESI ID, switch or move-in, dates."""
+
+    service_line1 = StringField("Street address", filters=[_strip],
+                                validators=[InputRequired("Enter the street address to be served."),
+                                            Length(max=120, message="Street address must be 120 characters or fewer.")],
+                                render_kw={"autocomplete": "address-line1"})
+    service_line2 = StringField("Apartment, suite or unit (optional)", filters=[_strip],
+                                validators=[Length(max=60, message="Keep this to 60 characters or fewer.")],
+                                render_kw={"autocomplete": "address-line2", "class": "input-medium"})
+    service_city = StringField("City", filters=[_strip],
+                               validators=[InputRequired("Enter the city."),
+                                           Length(max=60, message="City must be 60 characters or fewer.")],
+                               render_kw={"autocomplete": "address-level2", "class": "input-medium"})
+    billing_same = RadioField("Where should we send bills?",
+                              choices=[("yes", "To the service address"), ("no", "To a different address")],
+                              default="yes", validators=[InputRequired("Choose where bills go.")])
+    billing_line1 = StringField("Billing street address", filters=[_strip],
+                                validators=[Length(max=120, message="Street address must be 120 characters or fewer.")])
+    billing_line2 = StringField("Billing apartment, suite or unit (optional)", filters=[_strip],
+                                validators=[Length(max=60, message="Keep this to 60 characters or fewer.")])
+    billing_city = StringField("Billing city", filters=[_strip],
+                               validators=[Length(max=60, message="City must be 60 characters or fewer.")])
+    billing_state = StringField("Billing state", filters=[_strip, lambda v: v.upper() if isinstance(v, str) else v],
+                                render_kw={"class": "input-short", "maxlength": 2})
+    billing_zip = StringField("Billing ZIP code", filters=[_strip],
+                              render_kw={"class": "input-short", "inputmode": "numeric"})
+    esi_id = StringField("ESI ID", filters=[lambda v: v.replace(" ", "").strip() if isinstance(v, str) else v],
+                         description="The Electric Service Identifier of the address: 17 or 22 digits, "
+                                     "printed on an electricity bill.",
+                         render_kw={"inputmode": "numeric", "autocomplete": "off", "spellcheck": "false"})
+    enrollment_type = RadioField(
+        "Why are you signing up?",
+        choices=[("switch", "Switch: I live here now and am changing my electricity provider"),
+                 ("move_in", "Move-in: I am moving in and need electricity connected")])
+    start_timing = RadioField(
+        "When should the switch happen?",
+        choices=[("first_available", "On the first available date (no extra fee)"),
+                 ("self_selected", "On a date I choose (the utility charges a fee for a chosen date)")],
+        default="first_available")
+    requested_date = DateField("Start date",
+                               render_kw={"class": "input-medium"})
+
+    def prepare(self, ctx: "DraftContext") -> None:
+        super().prepare(ctx)
+        if not ctx.is_texas:
+            del self.esi_id, self.enrollment_type, self.start_timing
+        self.requested_date.render_kw = {
+            **self.requested_date.render_kw, "min": ctx.earliest_date(self._kind()).isoformat(),
+            "max": ctx.latest_date().isoformat()}
+
+    def _kind(self) -> str:
+        if "enrollment_type" in self and self.enrollment_type.data == "move_in":
+            return "move_in"
+        return "switch"
+
+    def validate_esi_id(self, field: StringField) -> None:
+        u = self.ctx.utility
+        if not field.data:
+            raise ValidationError("Enter the ESI ID of the address.")
+        problem = rules.esi_id_problem(field.data, u.esi_prefixes, u.esi_length, u.name)
+        if problem:
+            raise ValidationError(problem)
+
+    def validate_enrollment_type(self, field: RadioField) -> None:
+        if not field.data:
+            raise ValidationError("Choose switch or move-in.")
+
+    def validate_requested_date(self, field: DateField) -> None:
+        kind = self._kind()
+        if kind == "switch" and "start_timing" in self and self.start_timing.data != "self_selected":
+            field.data, field.errors[:] = None, []
+            return  # first available date: nothing to choose
+        _require_date(field, "Enter the move-in date." if kind == "move_in"
+                      else "Enter the date you want the service to start.",
+                      "Enter a real date, for example 2026-12-01.")
+        earliest, latest = self.ctx.earliest_date(kind), self.ctx.latest_date()
+        if kind == "move_in" and field.data < self.ctx.today:
+            raise ValidationError("The move-in date cannot be in the past.")
+        if field.data < earliest:
+            raise ValidationError(f"The earliest date we can request is {earliest:%B %-d, %Y}.")
+        if field.data > latest:
+            raise ValidationError(f"The date must be within {self.ctx.state.max_days_ahead} days, "
+                                  f"on or before {latest:%B %-d, %Y}.")
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        ok = super().validate(extra_validators)
+        if self.billing_same.data == "no":
+            for name, message in (("billing_line1", "Enter the billing street address."),
+                                  ("billing_city", "Enter the billing city.")):
+                if not self[name].data:
+                    self[name].errors = [*self[name].errors, message]
+                    ok = False
+            if len(self.billing_state.data or "") != 2 or not (self.billing_state.data or "").isalpha():
+                self.billing_state.errors = [*self.billing_state.errors,
+                                             "Enter the billing state as 2 letters, like TX."]
+                ok = False
+            if rules.clean_zip(self.billing_zip.data or "") is None:
+                self.billing_zip.errors = [*self.billing_zip.errors,
+                                           "Enter the billing ZIP code as 5 digits."]
+                ok = False
+        return ok
+
+
+class CredentialsForm(StepForm):
+    """My Account username and password; the password is hashed as soon as it is valid."""
+
+    sensitive = ("password",)
+    username = StringField("Username", filters=[_strip],
+                           validators=[InputRequired("Choose a username.")],
+                           description="3 to 64 characters: letters, numbers and . _ @ + -",
+                           render_kw={"autocomplete": "username", "spellcheck": "false",
+                                      "autocapitalize": "none"})
+    password = PasswordField("Password",
+                             description=f"At least {rules.PASSWORD_MIN} characters. A few unrelated "
+                                         "words make a strong password that is easy to remember.",
+                             render_kw={"autocomplete": "new-password"})
+
+    def validate_username(self, field: StringField) -> None:
+        problem = rules.username_problem(field.data or "")
+        if problem:
+            raise ValidationError(problem)
+        taken = db.session.scalar(select(Account.id).where(Account.username_key == field.data.casefold()))
+        if taken is not None:
+            raise ValidationError("That username is taken. Choose another one.")
+
+    def validate_password(self, field: PasswordField) -> None:
+        if not field.data:
+            if self.ctx.answers.get("password_hash") and \
+                    (self.username.data or "").casefold() == self.ctx.answers.get("username", "").casefold():
+                return  # keep the password already chosen
+            raise ValidationError("Choose a password.")
+        problem = rules.password_problem(field.data, self.username.data or "")
+        if problem:
+            raise ValidationError(problem)
+
+
+class ReviewForm(StepForm):
+    """Review: acknowledgement statements are added as checkboxes per draft (see `for_statements`)."""
+
+    @classmethod
+    def for_statements(cls, statements: list[tuple[str, str]]) -> type["ReviewForm"]:
+        """A form class with one required checkbox per (code, text) statement."""
+        fields = {
+            f"ack_{code}": BooleanField(text, validators=[InputRequired(
+                "Confirm this statement to enroll: " + text[:60].rstrip() + "…")])
+            for code, text in statements
+        }
+        return type("ReviewForm", (cls,), fields)

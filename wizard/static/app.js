@@ -1,0 +1,26 @@
+/* Progressive enhancement only: every page works without this file.
+   After htmx swaps a step in, move focus to the error summary or the step heading so
+   keyboard and screen-reader users land where the new content starts. */
+(function () {
+  "use strict";
+  function focusStart(root) {
+    var target = root.querySelector(".error-summary") || root.querySelector("h1");
+    if (target) { target.focus({ preventScroll: false }); }
+  }
+  document.addEventListener("htmx:afterSettle", function (event) {
+    if (event.detail.target && event.detail.target.id === "panel") { focusStart(event.detail.target); }
+  });
+  document.addEventListener("DOMContentLoaded", function () {
+    var summary = document.querySelector(".error-summary");
+    if (summary) { summary.focus(); }
+  });
+  /* A request is in flight: stop double submits and show that something is happening. */
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var form = event.detail.elt.closest && event.detail.elt.closest("form");
+    if (form) { form.setAttribute("aria-busy", "true"); }
+  });
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var form = event.detail.elt.closest && event.detail.elt.closest("form");
+    if (form) { form.removeAttribute("aria-busy"); }
+  });
+})();

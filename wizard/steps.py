@@ -1,0 +1,186 @@
+"""The wizard's steps, declared as data: slug, title, form, when it applies, when it is done.
+
+`load` turns stored answers into form data, `save` turns a valid form into answers. Answers
+hold no clear password and no clear identity value: those are hashed or encrypted in `save`.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from typing import Any, Callable, Mapping
+
+from flask import current_app
+from flask_login import login_user
+from . import catalog, forms
+from .context import DraftContext
+from .extensions import db
+from .journey import Answers
+from .passwords import hash_password, needs_rehash
+
+
+def always(_: Answers) -> bool:
+    return True
+
+
+def _new_customer(a: Answers) -> bool:
+    return a.get("customer_status") == "new"
+
+
+def _existing_customer(a: Answers) -> bool:
+    return a.get("customer_status") == "existing"
+
+
+def _default_load(form_cls: type[forms.StepForm]) -> Callable[[DraftContext], dict[str, Any]]:
+    def load(ctx: DraftContext) -> dict[str, Any]:
+        names = [n for n, f in form_cls.__dict__.items() if hasattr(f, "field_class")]
+        return {n: ctx.answers[n] for n in names if n in ctx.answers}
+    return load
+
+
+@dataclasses.dataclass(frozen=True)
+class Step:
+    """One page of the wizard."""
+
+    slug: str
+    title: str
+    form: type[forms.StepForm]
+    done: Callable[[Answers], bool]
+    applies: Callable[[Answers], bool] = always
+    load: Callable[[DraftContext], dict[str, Any]] | None = None
+    save: Callable[[forms.StepForm, DraftContext], dict[str, Any]] | None = None
+
+    @property
+    def template(self) -> str:
+        return f"signup/{self.slug}.html"
+
+    def form_data(self, ctx: DraftContext) -> dict[str, Any]:
+        """Stored answers as this step's form data (plus input left unsaved by going Back)."""
+        data = (self.load or _default_load(self.form))(ctx)
+        data.update(ctx.answers.get("_unsaved", {}).get(self.slug, {}))
+        return data
+
+    def answers_from(self, form: forms.StepForm, ctx: DraftContext) -> dict[str, Any]:
+        """The answers a valid form stores."""
+        return self.save(form, ctx) if self.save else form.answers()
+
+
+# --- per-step load/save where answers and form data differ --------------------------------
+
+def _save_zip(form: forms.StepForm, ctx: DraftContext) -> dict[str, Any]:
+    zip_code = form.zip.data
+    utilities = catalog.utilities_for_zip(ctx.session, zip_code)
+    out: dict[str, Any] = {"zip": zip_code, "utilities": [u.code for u in utilities],
+                           "state": utilities[0].state_code if utilities else None}
+    if len(utilities) == 1:
+        out["utility"] = utilities[0].code
+    return out
+
+
+def _save_sign_in(form: forms.StepForm, ctx: DraftContext) -> dict[str, Any]:
+    account = form.account  # set by SignInForm validation
+    if needs_rehash(account.password_hash):
+        account.password_hash = hash_password(form.password.data)
+        db.session.commit()
+    login_user(account)
+    return {"account_id": account.id}
+
+
+def _load_about_you(ctx: DraftContext) -> dict[str, Any]:
+    data = _default_load(forms.AboutYouForm)(ctx)
+    if ctx.answers.get("dob_enc"):
+        data["date_of_birth"] = dt.date.fromisoformat(current_app.extensions["cipher"].decrypt(ctx.answers["dob_enc"]))
+    data.pop("identity_value", None)
+    return data
+
+
+def _save_about_you(form: forms.StepForm, ctx: DraftContext) -> dict[str, Any]:
+    cipher = current_app.extensions["cipher"]
+    out = form.answers()
+    dob = out.pop("date_of_birth", None)
+    identity = out.pop("identity_value", None)
+    if dob:
+        out["dob_enc"] = cipher.encrypt(dob.isoformat())
+    if identity:
+        ssn = forms.rules.clean_ssn(identity)
+        out["identity_enc"] = cipher.encrypt(ssn)
+        out["identity_last4"] = ssn[-4:]
+    return out
+
+
+def _load_premise(ctx: DraftContext) -> dict[str, Any]:
+    data = _default_load(forms.PremiseForm)(ctx)
+    if data.get("requested_date"):
+        data["requested_date"] = dt.date.fromisoformat(data["requested_date"])
+    return data
+
+
+def _save_premise(form: forms.StepForm, ctx: DraftContext) -> dict[str, Any]:
+    out = form.answers()
+    out["requested_date"] = out["requested_date"].isoformat() if out.get("requested_date") else None
+    if out.get("billing_same") == "yes":
+        for key in ("billing_line1", "billing_line2", "billing_city", "billing_state", "billing_zip"):
+            out[key] = ""
+    if not ctx.is_texas:
+        out.update(enrollment_type="switch", start_timing="self_selected")
+    if out.get("enrollment_type") == "move_in":
+        out["start_timing"] = "move_in"
+    return out
+
+
+def _load_credentials(ctx: DraftContext) -> dict[str, Any]:
+    return {"username": ctx.answers.get("username", "")}
+
+
+def _save_credentials(form: forms.StepForm, ctx: DraftContext) -> dict[str, Any]:
+    if not form.password.data:  # kept the password chosen before
+        return {"username": form.username.data}
+    return {"username": form.username.data, "password_hash": hash_password(form.password.data)}
+
+
+STEPS: tuple[Step, ...] = (
+    Step("zip", "Your ZIP code", forms.ZipForm, done=lambda a: bool(a.get("utilities")),
+         save=_save_zip),
+    Step("promo", "Promo code", forms.PromoForm, done=lambda a: "promo" in a),
+    Step("customer-type", "Home or business", forms.CustomerTypeForm,
+         done=lambda a: "customer_type" in a),
+    Step("utility", "Your utility", forms.UtilityForm, done=lambda a: "utility" in a,
+         applies=lambda a: len(a.get("utilities") or []) > 1),
+    Step("referral", "How you heard about us", forms.ReferralForm, done=lambda a: "referral" in a),
+    Step("plans", "Choose a plan", forms.PlanForm, done=lambda a: "plan" in a),
+    Step("customer", "New or existing customer", forms.CustomerStatusForm,
+         done=lambda a: "customer_status" in a),
+    Step("sign-in", "Sign in to My Account", forms.SignInForm, done=lambda a: "account_id" in a,
+         applies=_existing_customer, load=lambda ctx: {}, save=_save_sign_in),
+    Step("about-you", "About you", forms.AboutYouForm,
+         done=lambda a: "first_name" in a and (a.get("state") != "TX" or "identity_enc" in a)
+         and (a.get("customer_type") != "commercial" or bool(a.get("business_name"))),
+         applies=_new_customer, load=_load_about_you, save=_save_about_you),
+    Step("premise", "Service address", forms.PremiseForm,
+         done=lambda a: "service_line1" in a and (a.get("state") != "TX" or bool(a.get("esi_id"))),
+         load=_load_premise, save=_save_premise),
+    Step("credentials", "Create your My Account login", forms.CredentialsForm,
+         done=lambda a: "password_hash" in a, applies=_new_customer,
+         load=_load_credentials, save=_save_credentials),
+    Step("review", "Check your answers", forms.ReviewForm, done=lambda a: False),
+)
+
+BY_SLUG: Mapping[str, Step] = {s.slug: s for s in STEPS}
+
+
+def reconcile(answers: dict[str, Any], ctx: DraftContext) -> dict[str, Any]:
+    """Drop answers an earlier change made invalid (utility of another ZIP, plan no longer offered)."""
+    codes = [u.code for u in ctx.utilities]
+    if answers.get("utility") not in codes:
+        answers.pop("utility", None)
+    if len(codes) == 1:
+        answers["utility"] = codes[0]
+    if answers.get("plan") and answers["plan"] not in {p.code for p in ctx.plans}:
+        answers.pop("plan")
+    utility = ctx.utility
+    esi = answers.get("esi_id")
+    if esi and (utility is None or not any(esi.startswith(p) for p in utility.esi_prefixes)):
+        answers.pop("esi_id")
+    if answers.get("customer_type") != "commercial":
+        answers.pop("business_name", None)
+        answers.pop("tax_id", None)
+    return answers

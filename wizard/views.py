@@ -1,0 +1,231 @@
+"""The signup wizard's routes: validate -> store -> redirect (POST/redirect/GET), or re-render."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import (Blueprint, abort, current_app, flash, redirect, request, session, url_for)
+from flask_login import current_user, login_user
+from werkzeug.wrappers import Response
+
+from billing.models import Enrollment
+
+from . import dates, drafts, journey
+from .accounts import account_of
+from .context import DraftContext
+from .enrollment import ConsentEvidence, NotReady, UsernameTaken, start_another_premise, submit
+from .extensions import db, limiter
+from .forms import ReviewForm
+from .models import Draft, State
+from .rendering import render_page
+from .review import summary
+from .steps import BY_SLUG, STEPS, Step, reconcile
+from .waitlist import WaitlistForm, join_waitlist
+
+bp = Blueprint("signup", __name__, url_prefix="/signup")
+
+LOOKUP_STEPS = {"zip", "promo"}
+MARKET_TZ = ZoneInfo("America/Chicago")
+
+
+def today() -> dt.date:
+    """The market's calendar day (ERCOT runs on Central time)."""
+    return dt.datetime.now(MARKET_TZ).date()
+
+
+def _lookup_limit() -> str:
+    return current_app.config["LOOKUP_RATE_LIMIT"]
+
+
+def _login_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+def _not_lookup() -> bool:
+    return request.method != "POST" or request.view_args.get("slug") not in LOOKUP_STEPS
+
+
+def _not_sign_in() -> bool:
+    return request.method != "POST" or request.view_args.get("slug") != "sign-in"
+
+
+def step_url(slug: str, **args: Any) -> str:
+    """URL of a step (review has its own route)."""
+    if slug == "review":
+        return url_for("signup.review", **args)
+    return url_for("signup.step", slug=slug, **args)
+
+
+def _redirect_to(step: Step | None) -> Response:
+    return redirect(step_url(step.slug) if step else url_for("signup.review"), 303)
+
+
+def _context(draft: Draft | None) -> DraftContext:
+    return DraftContext(draft.answers if draft else {}, db.session, today())
+
+
+def _page(step: Step, form: Any, ctx: DraftContext, status: int = 200, **extra: Any) -> Response:
+    # Until the customer says otherwise, count the steps of a new customer's path.
+    number, total = journey.position(STEPS, {"customer_status": "new", **ctx.answers}, step.slug)
+    previous = journey.previous_step(STEPS, ctx.answers, step.slug)
+    return render_page(step.template, status, title=step.title, step=step, form=form, ctx=ctx, number=number,
+                       total=total, previous=previous, changing=bool(request.args.get("change")),
+                       **extra)
+
+
+@bp.get("/")
+def start() -> Response:
+    """Resume the browser's draft at its first unanswered step, or begin at the ZIP."""
+    draft = drafts.current()
+    if draft is None:
+        return redirect(url_for("signup.step", slug="zip"))
+    if draft.enrollment_id:
+        return redirect(url_for("signup.confirmation"))
+    return _redirect_to(journey.first_unanswered(STEPS, draft.answers))
+
+
+@bp.route("/<slug>", methods=["GET", "POST"])
+@limiter.limit(_lookup_limit, exempt_when=_not_lookup, scope="lookup")
+@limiter.limit(_login_limit, exempt_when=_not_sign_in, scope="sign-in")
+def step(slug: str) -> Response:
+    """Show a step, or take its answer and go on to the next one."""
+    step = BY_SLUG.get(slug)
+    if step is None or slug == "review":
+        abort(404)
+    draft = drafts.current()
+    if draft is not None and draft.enrollment_id:
+        return redirect(url_for("signup.confirmation"), 303)
+    ctx = _context(draft)
+    if not journey.can_visit(STEPS, ctx.answers, slug):
+        return _redirect_to(journey.first_unanswered(STEPS, ctx.answers))
+    if request.method == "GET":
+        form = step.form(data=step.form_data(ctx))
+        form.prepare(ctx)
+        return _page(step, form, ctx)
+    form = step.form()
+    form.prepare(ctx)
+    if request.form.get("nav") == "back":
+        return _go_back(step, form, draft, ctx)
+    if not form.validate():
+        return _page(step, form, ctx, status=422)
+    answers = {**ctx.answers, **step.answers_from(form, ctx)}
+    answers.get("_unsaved", {}).pop(slug, None)
+    answers = reconcile(answers, DraftContext(answers, db.session, ctx.today))
+    draft = draft or drafts.start()
+    drafts.save(draft, answers)
+    if slug == "zip" and not answers["utilities"]:
+        return redirect(url_for("signup.not_served"), 303)
+    if request.args.get("change"):
+        return _redirect_to(journey.first_unanswered(STEPS, answers))
+    return _redirect_to(journey.next_step(STEPS, answers, slug))
+
+
+def _go_back(step: Step, form: Any, draft: Draft | None, ctx: DraftContext) -> Response:
+    """Back button: keep what was typed on this page (never secrets), then show the previous step."""
+    previous = journey.previous_step(STEPS, ctx.answers, step.slug)
+    if draft is not None:
+        typed = {name: field.raw_data[0] for name, field in form._fields.items()
+                 if field.raw_data and name not in form.sensitive
+                 and name != "csrf_token" and field.type not in ("SubmitField", "PasswordField")}
+        unsaved = {**ctx.answers.get("_unsaved", {}), step.slug: typed}
+        drafts.save(draft, {**ctx.answers, "_unsaved": unsaved})
+    return redirect(step_url(previous.slug) if previous else url_for("signup.step", slug="zip"), 303)
+
+
+@bp.route("/not-served", methods=["GET", "POST"])
+def not_served() -> Response:
+    """ZIP outside the service area: say so plainly and offer to tell them when we serve it."""
+    draft = drafts.current()
+    zip_code = draft.answers.get("zip") if draft else None
+    if not zip_code or draft.answers.get("utilities"):
+        return redirect(url_for("signup.start"))
+    form = WaitlistForm()
+    joined = False
+    if form.validate_on_submit():
+        join_waitlist(zip_code, form.email.data)
+        joined = True
+    status = 422 if request.method == "POST" and not joined else 200
+    return render_page("signup/not_served.html", status, title="We don't serve your area yet", form=form, zip_code=zip_code, joined=joined)
+
+
+@bp.route("/review", methods=["GET", "POST"])
+def review() -> Response:
+    """Check your answers, confirm the statements, and enroll."""
+    draft = drafts.current()
+    if draft is not None and draft.enrollment_id:
+        return redirect(url_for("signup.confirmation"), 303)
+    ctx = _context(draft)
+    if draft is None or not journey.can_visit(STEPS, ctx.answers, "review"):
+        return _redirect_to(journey.first_unanswered(STEPS, ctx.answers))
+    supplier = current_app.config["SUPPLIER_NAME"]
+    statements = [(ack.code, ctx.statement_text(ack, supplier)) for ack in ctx.acknowledgements]
+    form = ReviewForm.for_statements(statements)()
+    form.prepare(ctx)
+    step = BY_SLUG["review"]
+    if request.method == "POST":
+        if not form.validate():
+            return _page(step, form, ctx, status=422, rows=summary(ctx))
+        return _submit(draft, ctx, supplier)
+    return _page(step, form, ctx, rows=summary(ctx))
+
+
+def _submit(draft: Draft, ctx: DraftContext, supplier: str) -> Response:
+    existing = ctx.answers.get("customer_status") == "existing"
+    if existing and (not current_user.is_authenticated or current_user.id != ctx.answers.get("account_id")):
+        drafts.save(draft, {k: v for k, v in ctx.answers.items() if k != "account_id"})
+        flash("Sign in to My Account again to enroll this address.", "error")
+        return redirect(url_for("signup.step", slug="sign-in"), 303)
+    evidence = ConsentEvidence(ip=request.remote_addr, user_agent=request.user_agent.string)
+    try:
+        enrollment = submit(draft, ctx, evidence, supplier)
+    except NotReady as exc:
+        flash(exc.message, "error")
+        return redirect(step_url(exc.step), 303)
+    except UsernameTaken:
+        drafts.save(draft, {k: v for k, v in ctx.answers.items() if k not in ("username", "password_hash")})
+        flash("Someone took that username a moment ago. Choose another one.", "error")
+        return redirect(url_for("signup.step", slug="credentials"), 303)
+    if not existing:
+        login_user(account_of(enrollment.customer_id))
+    if request.form.get("another"):
+        drafts.start(start_another_premise(current_user))
+        flash(f"Enrollment {enrollment.number} is submitted. Now tell us about the next address.", "success")
+        return redirect(url_for("signup.step", slug="zip"), 303)
+    return redirect(url_for("signup.confirmation"), 303)
+
+
+@bp.get("/confirmation")
+def confirmation() -> Response:
+    """The enrollment number, plan, dates and what happens next."""
+    draft = drafts.current()
+    if draft is None or not draft.enrollment_id:
+        return redirect(url_for("signup.start"))
+    enrollment = db.session.get(Enrollment, draft.enrollment_id)
+    ctx = _context(None)
+    return render_page("signup/confirmation.html", title="You're enrolled", enrollment=enrollment, ctx=ctx,
+                       **_dates(enrollment, ctx.today))
+
+
+def _dates(enrollment: Any, day: dt.date) -> dict[str, Any]:
+    state = db.session.get(State, enrollment.state)
+    rescission = state.rescission_business_days
+    return {"rescission_days": rescission,
+            "rescission_ends": dates.rescission_ends(enrollment.created_at.date(), rescission),
+            "first_available": dates.first_available_switch(enrollment.created_at.date(), rescission)}
+
+
+@bp.post("/another")
+def another() -> Response:
+    """Begin a new draft for the signed-in customer's next premise."""
+    if not current_user.is_authenticated:
+        return redirect(url_for("account.login", next=url_for("signup.start")), 303)
+    drafts.start(start_another_premise(current_user))
+    return redirect(url_for("signup.step", slug="zip"), 303)
+
+
+@bp.post("/restart")
+def restart() -> Response:
+    """Forget this browser's draft and begin again at the ZIP."""
+    session.pop(drafts.SESSION_KEY, None)
+    return redirect(url_for("signup.step", slug="zip"), 303)
