@@ -13,17 +13,31 @@ from .helpers import Wizard
 
 
 @pytest.fixture
-def app(tmp_path: Path):
-    app = create_app({
-        "TESTING": True,
-        "SECRET_KEY": "test-secret",
-        "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'wizard.db'}",
-        "BILLING_DROP_DIR": str(tmp_path / "billing-drop"),
-        "RATELIMIT_ENABLED": False,
-    })
-    yield app
-    db.engine(app).dispose()
+def make_app(tmp_path: Path):
+    """Build apps on this test's database; settings may be overridden."""
+    made = []
+
+    def make(**overrides):
+        app = create_app({
+            "TESTING": True,
+            "SECRET_KEY": "test-secret",
+            "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'wizard.db'}",
+            "BILLING_DROP_DIR": str(tmp_path / "billing-drop"),
+            "RATELIMIT_ENABLED": False,
+            **overrides,
+        })
+        made.append(app)
+        return app
+
+    yield make
+    for app in made:
+        db.engine(app).dispose()
+
+
+@pytest.fixture
+def app(make_app):
+    return make_app()
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ DALLAS_SWITCH: dict[str, dict[str, Any]] = {
     "customer": {"customer_status": "new"},
     "about-you": {"first_name": "Ana", "last_name": "Garza", "email": "ana@example.com",
                   "phone": "(214) 555-0100", "language": "en", "contact_method": "email",
-                  "date_of_birth": "1980-03-27", "identity_value": "123-45-6789"},
+                  "date_of_birth": "1980-03-27", "identity_value": "234-56-7890"},
     "premise": {"service_line1": "1200 Main St", "service_line2": "Apt 4", "service_city": "Dallas",
                 "billing_same": "yes", "esi_id": "10443720001234567", "enrollment_type": "switch",
                 "start_timing": "first_available"},

@@ -6,7 +6,7 @@ import datetime as dt
 import secrets
 from typing import Any, Optional
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 import billing
@@ -65,7 +65,12 @@ def submit(draft: Draft, ctx: DraftContext, evidence: ConsentEvidence, supplier:
     Idempotent: the draft id is the enrollment's unique submission key, so a replayed submit
     answers the enrollment already made.
     """
+    # Take the draft's row lock first (PostgreSQL: row lock; SQLite: the write lock), then
+    # re-read it: a second submit of the same draft waits here and finds the enrollment made.
+    db.session.execute(update(Draft).where(Draft.id == draft.id).values(updated_at=utcnow()))
+    db.session.refresh(draft)
     if draft.enrollment_id is not None:
+        db.session.commit()
         return db.session.get(Enrollment, draft.enrollment_id)
     check_ready(ctx)
     a = ctx.answers

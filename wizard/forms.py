@@ -6,13 +6,14 @@ before validation; they never trust a value because the page offered it.
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Iterable
 
 from email_validator import EmailNotValidError, validate_email
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import (BooleanField, DateField, EmailField, PasswordField, RadioField, StringField,
                      SubmitField, TelField)
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, StopValidation, ValidationError
 
 from . import validators as rules
@@ -26,6 +27,11 @@ if TYPE_CHECKING:
 
 def _strip(value: Any) -> Any:
     return value.strip() if isinstance(value, str) else value
+
+
+def options(pairs: Iterable[tuple[str, str]]) -> list[SelectChoice]:
+    """Radio choices from (value, label) pairs."""
+    return [SelectChoice(value, label) for value, label in pairs]
 
 
 def _require_date(field: DateField, empty: str, invalid: str) -> None:
@@ -100,7 +106,7 @@ class CustomerTypeForm(StepForm):
 
     customer_type = RadioField(
         "Is this electricity for a home or a business?",
-        choices=[("residential", "Home (residential)"), ("commercial", "Small business (commercial)")],
+        choices=options([("residential", "Home (residential)"), ("commercial", "Small business (commercial)")]),
         validators=[InputRequired("Choose home or small business.")])
 
 
@@ -112,7 +118,7 @@ class UtilityForm(StepForm):
 
     def prepare(self, ctx: "DraftContext") -> None:
         super().prepare(ctx)
-        self.utility.choices = [(u.code, u.name) for u in ctx.utilities]
+        self.utility.choices = options((u.code, u.name) for u in ctx.utilities)
 
 
 class ReferralForm(StepForm):
@@ -123,7 +129,7 @@ class ReferralForm(StepForm):
 
     def prepare(self, ctx: "DraftContext") -> None:
         super().prepare(ctx)
-        self.referral.choices = [(r.code, r.label) for r in ctx.referral_sources]
+        self.referral.choices = options((r.code, r.label) for r in ctx.referral_sources)
 
 
 class PlanForm(StepForm):
@@ -142,8 +148,8 @@ class CustomerStatusForm(StepForm):
 
     customer_status = RadioField(
         "Are you already a customer?",
-        choices=[("new", "No, I'm a new customer"),
-                 ("existing", "Yes, I have a My Account login and want to add this address")],
+        choices=options([("new", "No, I'm a new customer"),
+                 ("existing", "Yes, I have a My Account login and want to add this address")]),
         validators=[InputRequired("Tell us whether you are already a customer.")])
 
 
@@ -182,10 +188,10 @@ class AboutYouForm(StepForm):
     phone = TelField("Phone number", filters=[_strip],
                      validators=[InputRequired("Enter a phone number we can reach you on.")],
                      render_kw={"autocomplete": "tel", "class": "input-medium"})
-    language = RadioField("Preferred language", choices=[("en", "English"), ("es", "Español")],
+    language = RadioField("Preferred language", choices=options([("en", "English"), ("es", "Español")]),
                           default="en", validators=[InputRequired("Choose a language.")])
     contact_method = RadioField("How should we contact you?",
-                                choices=[("email", "Email"), ("phone", "Phone call"), ("text", "Text message")],
+                                choices=options([("email", "Email"), ("phone", "Phone call"), ("text", "Text message")]),
                                 default="email", validators=[InputRequired("Choose how we should contact you.")])
     business_name = StringField("Business name", filters=[_strip],
                                 validators=[Length(max=120, message="Business name must be 120 characters or fewer.")],
@@ -261,7 +267,7 @@ class PremiseForm(StepForm):
                                            Length(max=60, message="City must be 60 characters or fewer.")],
                                render_kw={"autocomplete": "address-level2", "class": "input-medium"})
     billing_same = RadioField("Where should we send bills?",
-                              choices=[("yes", "To the service address"), ("no", "To a different address")],
+                              choices=options([("yes", "To the service address"), ("no", "To a different address")]),
                               default="yes", validators=[InputRequired("Choose where bills go.")])
     billing_line1 = StringField("Billing street address", filters=[_strip],
                                 validators=[Length(max=120, message="Street address must be 120 characters or fewer.")])
@@ -279,12 +285,12 @@ class PremiseForm(StepForm):
                          render_kw={"inputmode": "numeric", "autocomplete": "off", "spellcheck": "false"})
     enrollment_type = RadioField(
         "Why are you signing up?",
-        choices=[("switch", "Switch: I live here now and am changing my electricity provider"),
-                 ("move_in", "Move-in: I am moving in and need electricity connected")])
+        choices=options([("switch", "Switch: I live here now and am changing my electricity provider"),
+                 ("move_in", "Move-in: I am moving in and need electricity connected")]))
     start_timing = RadioField(
         "When should the switch happen?",
-        choices=[("first_available", "On the first available date (no extra fee)"),
-                 ("self_selected", "On a date I choose (the utility charges a fee for a chosen date)")],
+        choices=options([("first_available", "On the first available date (no extra fee)"),
+                 ("self_selected", "On a date I choose (the utility charges a fee for a chosen date)")]),
         default="first_available")
     requested_date = DateField("Start date",
                                render_kw={"class": "input-medium"})

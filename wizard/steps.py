@@ -10,6 +10,7 @@ import datetime as dt
 from typing import Any, Callable, Mapping
 
 from flask import current_app
+from werkzeug.datastructures import MultiDict
 from flask_login import login_user
 from . import catalog, forms
 from .context import DraftContext
@@ -53,11 +54,13 @@ class Step:
     def template(self) -> str:
         return f"signup/{self.slug}.html"
 
-    def form_data(self, ctx: DraftContext) -> dict[str, Any]:
-        """Stored answers as this step's form data (plus input left unsaved by going Back)."""
-        data = (self.load or _default_load(self.form))(ctx)
-        data.update(ctx.answers.get("_unsaved", {}).get(self.slug, {}))
-        return data
+    def form_for(self, ctx: DraftContext) -> forms.StepForm:
+        """The step's form filled from stored answers, and from what was typed before going Back."""
+        unsaved = ctx.answers.get("_unsaved", {}).get(self.slug)
+        form = self.form(formdata=MultiDict(unsaved) if unsaved else None,
+                         data=(self.load or _default_load(self.form))(ctx))
+        form.prepare(ctx)
+        return form
 
     def answers_from(self, form: forms.StepForm, ctx: DraftContext) -> dict[str, Any]:
         """The answers a valid form stores."""

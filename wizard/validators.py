@@ -102,7 +102,7 @@ def password_problem(password: str, username: str) -> Optional[str]:
         return "Your password must not be your username."
     # zxcvbn knows the 30,000 most common passwords and the patterns they follow
     # (keyboard walks, repeats, years); score 0-1 means guessable within hours.
-    result = zxcvbn(password[:100], user_inputs=[username] if username else [])
+    result = zxcvbn(password[:72], user_inputs=[username] if username else [])  # its input limit
     if result["score"] < 2:
         warning = result["feedback"].get("warning") or "It is too easy to guess."
         return (f"Choose a less common password. {warning.rstrip('.')}. "

@@ -100,9 +100,7 @@ def step(slug: str) -> Response:
     if not journey.can_visit(STEPS, ctx.answers, slug):
         return _redirect_to(journey.first_unanswered(STEPS, ctx.answers))
     if request.method == "GET":
-        form = step.form(data=step.form_data(ctx))
-        form.prepare(ctx)
-        return _page(step, form, ctx)
+        return _page(step, step.form_for(ctx), ctx)
     form = step.form()
     form.prepare(ctx)
     if request.form.get("nav") == "back":

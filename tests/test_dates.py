@@ -1,0 +1,27 @@
+"""Federal business days, rescission and the allowed date windows."""
+import datetime as dt
+
+from wizard import dates
+
+SUNDAY = dt.date(2026, 11, 22)  # Thanksgiving is Thursday 2026-11-26
+
+
+def test_business_days_skip_weekends_and_federal_holidays():
+    assert dates.add_business_days(SUNDAY, 3) == dt.date(2026, 11, 25)
+    assert dates.add_business_days(SUNDAY, 4) == dt.date(2026, 11, 27)  # skips Thanksgiving
+    assert not dates.is_business_day(dt.date(2026, 12, 25))
+
+
+def test_rescission_ends_three_business_days_after_receipt():
+    # Thu 26 is Thanksgiving: Fri 27, Mon 30, Tue 1
+    assert dates.rescission_ends(dt.date(2026, 11, 25), 3) == dt.date(2026, 12, 1)
+
+
+def test_first_available_switch_after_rescission_and_processing():
+    assert dates.first_available_switch(SUNDAY, 3) == dt.date(2026, 12, 1)
+
+
+def test_windows():
+    assert dates.earliest_requested("move_in", SUNDAY, 3) == SUNDAY
+    assert dates.earliest_requested("switch", SUNDAY, 3) == dt.date(2026, 11, 27)
+    assert dates.latest_requested(SUNDAY, 90) == dt.date(2027, 2, 20)
