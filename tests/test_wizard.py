@@ -509,3 +509,15 @@ def test_account_requires_login_and_logout_ends_it(wizard):
     token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
     wizard.client.post("/account/logout", data={"csrf_token": token})
     assert "/account/login" in wizard.get("/account/").location
+
+
+def test_billing_drain_command_drops_the_xml_and_account_shows_the_status(app, wizard, runner, session):
+    wizard.walk()
+    wizard.submit()
+    number = session.scalar(select(Enrollment.number))
+    assert "New Enrollment Saved" in html(wizard.get("/account/"))
+    result = runner.invoke(args=["billing", "drain"])
+    assert "Sent 1 enrollment(s)" in result.output
+    assert (Path(app.config["BILLING_DROP_DIR"]) / f"{number}.xml").exists()
+    assert "Submitted: Awaiting Response" in html(wizard.get("/account/"))
+    assert "Sent 0 enrollment(s)" in runner.invoke(args=["billing", "drain"]).output
