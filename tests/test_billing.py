@@ -98,6 +98,10 @@ def test_drain_drops_complete_xml_once_and_moves_status(store, cipher, tmp_path)
     assert oct((drop / "EN-TEST0001.xml").stat().st_mode & 0o777) == "0o600"
     with store() as s:
         assert set(s.scalars(select(Enrollment.status))) == {Status.AWAITING_RESPONSE}
+        status = billing.status_of(s, "EN-TEST0001")
+        assert status.status is Status.AWAITING_RESPONSE
+        assert [h.status for h in status.history] == [Status.NEW, Status.AWAITING_RESPONSE]
+        assert billing.status_of(s, "EN-NOPE") is None
     assert billing.drain(store, FileDrop(drop), cipher).sent == 0  # nothing sent twice
 
 
