@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Optional
 
-from sqlalchemy import JSON, ForeignKey, String, Text
+from sqlalchemy import JSON, ForeignKey, MetaData, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from .statuses import Status
@@ -20,9 +20,15 @@ def utcnow() -> dt.datetime:
 
 
 class Base(DeclarativeBase):
-    """Declarative base with JSON for dict/list annotations."""
+    """Declarative base with JSON for dict/list annotations and named constraints."""
 
     type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+    # Named constraints, so migrations can alter them on every database.
+    metadata = MetaData(naming_convention={
+        "ix": "ix_%(column_0_label)s", "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s", "pk": "pk_%(table_name)s",
+    })
 
 
 class Customer(Base):
@@ -76,7 +82,7 @@ class Enrollment(Base):
     affiliate_code: Mapped[Optional[str]] = mapped_column(String(32))
     #: Method, time, IP, user agent and every statement agreed to (code, version, text).
     consent: Mapped[dict[str, Any]]
-    status: Mapped[str] = mapped_column(String(40), default=Status.NEW, index=True)
+    status: Mapped[str] = mapped_column(String(40), default=Status.NEW.value, index=True)
     status_message: Mapped[Optional[str]] = mapped_column(Text)
     billing_reference: Mapped[Optional[str]] = mapped_column(String(64))
     service_start_date: Mapped[Optional[dt.date]]

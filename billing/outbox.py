@@ -31,10 +31,10 @@ def set_status(session: Session, enrollment: Enrollment, new: Status, reason: st
     old = Status(enrollment.status) if enrollment.status else None
     if not can_transition(old, new):
         raise TransitionError(f"{old} -> {new} is not allowed")
-    enrollment.status = new
+    enrollment.status = new.value
     enrollment.status_message = message
-    session.add(StatusChange(enrollment=enrollment, from_status=old, to_status=new,
-                             reason=reason, message=message))
+    session.add(StatusChange(enrollment=enrollment, from_status=old.value if old else None,
+                             to_status=new.value, reason=reason, message=message))
 
 
 def enqueue(session: Session, enrollment: Enrollment) -> None:

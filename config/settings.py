@@ -27,8 +27,14 @@ class Settings:
     SECRET_KEY = os.environ.get("SECRET_KEY")
     FIELD_ENCRYPTION_KEYS = os.environ.get("FIELD_ENCRYPTION_KEYS")
     DATABASE_URL = os.environ.get("DATABASE_URL")  # None: SQLite file in the instance folder
+    # Connections per process: workers x (pool + overflow) must stay under max_connections.
+    DB_POOL_SIZE = _env_int("DB_POOL_SIZE", 2)
+    DB_MAX_OVERFLOW = _env_int("DB_MAX_OVERFLOW", 2)
     CATALOG_FILE = os.environ.get("CATALOG_FILE", str(HERE / "demo_catalog.toml"))
     SUPPLIER_NAME = os.environ.get("SUPPLIER_NAME", "Lone Star Power")
+
+    # Migrate and load the catalog at start-up: on for SQLite, off when DATABASE_URL is set.
+    AUTO_MIGRATE = None if os.environ.get("AUTO_MIGRATE") is None else _env_bool("AUTO_MIGRATE", False)
 
     DRAFT_TTL = dt.timedelta(hours=_env_int("DRAFT_TTL_HOURS", 72))
     # The session cookie carries only the draft id, CSRF token and login; it lives as long

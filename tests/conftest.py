@@ -1,9 +1,16 @@
-"""Fixtures: an app on a fresh SQLite file per test, its client, CLI runner and a `Wizard`."""
+"""Fixtures: an app per test on a fresh database, SQLite and (when available) PostgreSQL.
+
+`scripts/test.sh` starts a throwaway PostgreSQL and sets TEST_POSTGRES_URL; every test that
+uses `app`, `make_app` or `database_url` then runs once on each database.
+"""
 from __future__ import annotations
 
+import os
+import uuid
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from cryptography.fernet import Fernet
 
 from wizard import create_app
@@ -11,9 +18,57 @@ from wizard.extensions import db
 
 from .helpers import Wizard
 
+POSTGRES = os.environ.get("TEST_POSTGRES_URL")
+TEMPLATE = "wizard_template"
+
+
+def _admin_engine():
+    return sa.create_engine(POSTGRES.replace("postgresql://", "postgresql+psycopg://", 1),
+                            isolation_level="AUTOCOMMIT")
+
+
+def _pg_url(name: str) -> str:
+    return sa.make_url(POSTGRES.replace("postgresql://", "postgresql+psycopg://", 1)) \
+        .set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def postgres_template():
+    """A PostgreSQL database migrated to head with the demo catalog, copied for each test."""
+    if not POSTGRES:
+        pytest.skip("PostgreSQL not available: run scripts/test.sh, which starts one")
+    admin = _admin_engine()
+    with admin.connect() as c:
+        c.exec_driver_sql(f"DROP DATABASE IF EXISTS {TEMPLATE} WITH (FORCE)")
+        c.exec_driver_sql(f"CREATE DATABASE {TEMPLATE}")
+    app = create_app({"TESTING": True, "SECRET_KEY": "t", "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+                      "DATABASE_URL": _pg_url(TEMPLATE), "AUTO_MIGRATE": True})
+    db.engine(app).dispose()
+    yield TEMPLATE
+    with admin.connect() as c:
+        c.exec_driver_sql(f"DROP DATABASE IF EXISTS {TEMPLATE} WITH (FORCE)")
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path: Path):
+    """A fresh database: an empty SQLite file, or a PostgreSQL copy of the migrated template."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'wizard.db'}"
+        return
+    template = request.getfixturevalue("postgres_template")
+    name = "t_" + uuid.uuid4().hex[:12]
+    admin = _admin_engine()
+    with admin.connect() as c:
+        c.exec_driver_sql(f"CREATE DATABASE {name} TEMPLATE {template}")
+    yield _pg_url(name)
+    with admin.connect() as c:
+        c.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    admin.dispose()
+
 
 @pytest.fixture
-def make_app(tmp_path: Path):
+def make_app(tmp_path: Path, database_url: str):
     """Build apps on this test's database; settings may be overridden."""
     made = []
 
@@ -22,7 +77,7 @@ def make_app(tmp_path: Path):
             "TESTING": True,
             "SECRET_KEY": "test-secret",
             "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'wizard.db'}",
+            "DATABASE_URL": database_url,
             "BILLING_DROP_DIR": str(tmp_path / "billing-drop"),
             "RATELIMIT_ENABLED": False,
             **overrides,

@@ -42,10 +42,10 @@ def test_transitions(old, new, ok):
 
 
 @pytest.fixture
-def store(tmp_path: Path):
-    """A database with the shared schema, outside any Flask app."""
-    engine = create_engine(f"sqlite:///{tmp_path / 'billing.db'}")
-    Base.metadata.create_all(engine)
+def store(database_url: str):
+    """A database with the shared schema, outside any Flask app (SQLite and PostgreSQL)."""
+    engine = create_engine(database_url)
+    Base.metadata.create_all(engine)  # already there on the PostgreSQL template
     yield sessionmaker(bind=engine, expire_on_commit=False)
     engine.dispose()
 

@@ -58,6 +58,8 @@ def configure_instance(app: Flask) -> None:
     app.config["DATABASE_URL"] = app.config.get("DATABASE_URL") or f"sqlite:///{instance / 'wizard.db'}"
     app.config["BILLING_DROP_DIR"] = app.config.get("BILLING_DROP_DIR") or str(instance / "billing-drop")
     app.extensions["cipher"] = billing.FieldCipher(app.config["FIELD_ENCRYPTION_KEYS"])
+    if app.config.get("AUTO_MIGRATE") is None:
+        app.config["AUTO_MIGRATE"] = app.config["DATABASE_URL"].startswith("sqlite")
 
 
 def _instance_secret(path: Path, generate: Any) -> str:
@@ -135,10 +137,18 @@ def register_headers(app: Flask) -> None:
 
 
 def prepare_database(app: Flask) -> None:
-    """Create the tables and load the demo catalog on first start."""
-    from .catalog import load_catalog
+    """Embedded default: migrate to head and load the demo catalog on first start.
 
-    db.create_all(app)
+    With DATABASE_URL set (production) the operator runs `flask --app wsgi db upgrade` once per
+    release instead, so that many processes never race to migrate.
+    """
+    if not app.config["AUTO_MIGRATE"]:
+        return
+    from .catalog import load_catalog
+    from .migrate import at_head, upgrade
+
+    if not at_head(app):
+        upgrade(app)
     with db.sessionmaker(app)() as session:
         load_catalog(session, app.config["CATALOG_FILE"])
 

@@ -31,5 +31,8 @@ def drain_command() -> None:
 
 def register(app: Flask) -> None:
     """Attach the command groups to `app`."""
+    from .migrate import db_cli
+
+    app.cli.add_command(db_cli)
     app.cli.add_command(drafts_cli)
     app.cli.add_command(billing_cli)

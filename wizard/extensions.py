@@ -12,8 +12,6 @@ from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
-from billing.models import Base
-
 
 class Database:
     """A SQLAlchemy engine per app and a session per app context.
@@ -25,10 +23,14 @@ class Database:
 
     def init_app(self, app: Flask) -> None:
         """Create the app's engine and close the request's session at teardown."""
-        url = app.config["DATABASE_URL"]
+        url = database_url(app.config["DATABASE_URL"])
         options: dict[str, Any] = {"pool_pre_ping": True}
         if url.startswith("sqlite"):
             options["connect_args"] = {"timeout": 15, "check_same_thread": False}
+        else:
+            # A sync worker serves one request at a time; the spare is for the drain thread.
+            options.update(pool_size=app.config["DB_POOL_SIZE"], max_overflow=app.config["DB_MAX_OVERFLOW"],
+                           pool_recycle=1800)
         engine = create_engine(url, **options)
         if url.startswith("sqlite"):
             event.listen(engine, "connect", _sqlite_pragmas)
@@ -52,15 +54,19 @@ class Database:
             g.db_session = self.sessionmaker(current_app)()
         return g.db_session
 
-    def create_all(self, app: Flask) -> None:
-        """Create missing tables (migrations arrive with the production issue)."""
-        Base.metadata.create_all(self.engine(app))
-
     @staticmethod
     def _close(exc: BaseException | None) -> None:
         session = g.pop("db_session", None)
         if session is not None:
             session.close()
+
+
+def database_url(url: str) -> str:
+    """Use psycopg 3 for PostgreSQL URLs given in the usual postgres:// form."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
