@@ -61,7 +61,11 @@ class Settings:
     BILLING_DRAIN_IN_PROCESS = _env_bool("BILLING_DRAIN_IN_PROCESS", DATABASE_URL is None)
     BILLING_DRAIN_INTERVAL = float(os.environ.get("BILLING_DRAIN_INTERVAL", 5))
 
+    # Counters shared by every process and host through Redis; in memory on the embedded default.
     RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL", "memory://")
+    COMPRESS_ALGORITHM = "gzip"
+    COMPRESS_MIMETYPES = ["text/html", "text/css", "application/javascript", "text/javascript",
+                          "application/json", "image/svg+xml"]
     RATELIMIT_HEADERS_ENABLED = True
     LOOKUP_RATE_LIMIT = os.environ.get("LOOKUP_RATE_LIMIT", "30 per minute")
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")

@@ -13,8 +13,8 @@ from werkzeug.wrappers import Response
 
 import billing
 
-from . import cli, filters
-from .extensions import csrf, db, htmx, limiter, login_manager
+from . import assets, cli, filters
+from .extensions import compress, csrf, db, htmx, limiter, login_manager
 from .rendering import render_page
 
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -74,6 +74,8 @@ def _instance_secret(path: Path, generate: Any) -> str:
 def register_extensions(app: Flask) -> None:
     """Bind the unbound extensions to `app`."""
     db.init_app(app)
+    compress.init_app(app)
+    assets.init_app(app)
     csrf.init_app(app)
     htmx.init_app(app)
     limiter.init_app(app)
@@ -85,8 +87,9 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """The wizard, My Account and plan documents."""
-    from . import account, documents, views
+    from . import account, documents, health, views
 
+    app.register_blueprint(health.bp)
     app.register_blueprint(views.bp)
     app.register_blueprint(account.bp)
     app.register_blueprint(documents.bp)
@@ -131,7 +134,7 @@ def register_headers(app: Flask) -> None:
         response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
         response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
         response.vary.add("HX-Request")
-        if request.endpoint != "static":
+        if request.endpoint not in ("static", "health.healthz", "health.readyz"):
             response.headers["Cache-Control"] = "no-store"
         return response
 
