@@ -5,6 +5,7 @@ uses `app`, `make_app` or `database_url` then runs once on each database.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from pathlib import Path
@@ -32,6 +33,21 @@ def _pg_url(name: str) -> str:
         .set(database=name).render_as_string(hide_password=False)
 
 
+@contextlib.contextmanager
+def fresh_postgres_database(prefix: str, template: str | None = None):
+    """Create a uniquely named PostgreSQL database (a copy of `template`), drop it afterwards."""
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    admin = _admin_engine()
+    with admin.connect() as c:
+        c.exec_driver_sql(f"CREATE DATABASE {name}" + (f" TEMPLATE {template}" if template else ""))
+    try:
+        yield _pg_url(name)
+    finally:
+        with admin.connect() as c:
+            c.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        admin.dispose()
+
+
 @pytest.fixture(scope="session")
 def postgres_template():
     """A PostgreSQL database migrated to head with the demo catalog, copied for each test."""
@@ -56,15 +72,8 @@ def database_url(request, tmp_path: Path):
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'wizard.db'}"
         return
-    template = request.getfixturevalue("postgres_template")
-    name = "t_" + uuid.uuid4().hex[:12]
-    admin = _admin_engine()
-    with admin.connect() as c:
-        c.exec_driver_sql(f"CREATE DATABASE {name} TEMPLATE {template}")
-    yield _pg_url(name)
-    with admin.connect() as c:
-        c.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-    admin.dispose()
+    with fresh_postgres_database("t", template=request.getfixturevalue("postgres_template")) as url:
+        yield url
 
 
 @pytest.fixture

@@ -1,8 +1,6 @@
 """The migrations build exactly the models' schema, on SQLite and PostgreSQL."""
 from __future__ import annotations
 
-import uuid
-
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -14,7 +12,7 @@ from wizard import create_app
 from wizard.extensions import db
 from wizard.migrate import at_head, heads, upgrade
 
-from .conftest import POSTGRES, _admin_engine, _pg_url
+from .conftest import POSTGRES, fresh_postgres_database
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -24,14 +22,8 @@ def empty_database_url(request, tmp_path):
         return
     if not POSTGRES:
         pytest.skip("PostgreSQL not available: run scripts/test.sh, which starts one")
-    name = "m_" + uuid.uuid4().hex[:12]
-    admin = _admin_engine()
-    with admin.connect() as c:
-        c.exec_driver_sql(f"CREATE DATABASE {name}")
-    yield _pg_url(name)
-    with admin.connect() as c:
-        c.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-    admin.dispose()
+    with fresh_postgres_database("m") as url:
+        yield url
 
 
 @pytest.fixture
