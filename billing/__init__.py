@@ -1,20 +1,25 @@
 """The billing-submit module shared by every enrollment channel. It never imports Flask.
 
-A channel stores an `Enrollment` and calls `enqueue` in the same transaction; a worker calls
-`drain` to hand what is due to the configured `BillingSystem` and records each status change;
-anyone reads where an enrollment stands with `status_of`.
+A channel stores an `Enrollment` and calls `enqueue` in the same transaction; a `Worker` (or
+one `drain` pass) hands what is due to the configured `BillingSystem` with retries and records
+every status change; `poll_statuses` brings the billing system's answers back; anyone reads
+where an enrollment stands with `status_of`.
 """
-from .adapters import BillingSystem, Outcome, make_billing_system
+from .adapters import BillingSystem, BillingUnavailable, Outcome, Sent, StatusReport, make_billing_system
 from .crypto import FieldCipher
+from .mail import Mailer
 from .models import Base, Customer, Enrollment, OutboxItem, StatusChange
-from .outbox import DrainReport, TransitionError, drain, enqueue, set_status
+from .outbox import DrainReport, TransitionError, backoff, drain, enqueue, set_status
+from .polling import poll_statuses
 from .prospect import Prospect
+from .settings import BillingSettings
 from .status import EnrollmentStatus, StatusStep, status_of
 from .statuses import IN_FLIGHT, Status, can_transition
+from .worker import Worker
 
 __all__ = [
-    "Base", "BillingSystem", "Customer", "DrainReport", "Enrollment", "EnrollmentStatus", "FieldCipher",
-    "IN_FLIGHT", "Outcome", "OutboxItem", "Prospect", "Status", "StatusChange", "StatusStep",
-    "TransitionError", "can_transition", "drain", "enqueue", "make_billing_system", "set_status",
-    "status_of",
+    "Base", "BillingSettings", "BillingSystem", "BillingUnavailable", "Customer", "DrainReport", "Enrollment",
+    "EnrollmentStatus", "FieldCipher", "IN_FLIGHT", "Mailer", "Outcome", "OutboxItem", "Prospect", "Sent",
+    "Status", "StatusChange", "StatusReport", "StatusStep", "TransitionError", "Worker", "backoff",
+    "can_transition", "drain", "enqueue", "make_billing_system", "poll_statuses", "set_status", "status_of",
 ]

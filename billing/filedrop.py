@@ -1,15 +1,22 @@
-"""File-drop billing system: one XML file per enrollment, written atomically into a folder."""
+"""File-drop billing system: one XML file per enrollment written atomically into a folder; the
+billing system's answers come back as status files in an inbox folder."""
 from __future__ import annotations
 
+import datetime as dt
+import logging
 import os
 import tempfile
 import xml.etree.ElementTree as ET
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
-from .adapters import Outcome
+from .adapters import Outcome, Sent, StatusReport
 from .prospect import Prospect
 from .statuses import Status
+
+log = logging.getLogger(__name__)
+
+STATUS_WORDS = {"accepted": Status.ACCEPTED, "rejected": Status.REJECTED}
 
 
 def prospect_xml(prospect: Prospect) -> bytes:
@@ -83,15 +90,71 @@ def write_atomically(folder: Path, name: str, data: bytes) -> Path:
     return target
 
 
-class FileDrop:
-    """Billing system reached by dropping files; its answers come back later by polling."""
+class BadStatusFile(ValueError):
+    """A status file that cannot be read as the billing system's answer."""
 
-    def __init__(self, drop_dir: str | os.PathLike[str]):
-        """Write into `drop_dir` (created when missing)."""
+
+def read_status_file(path: Path) -> StatusReport:
+    """Parse one status file: <ProspectStatus> with EnrollmentNumber, Status, Reason, StartDate."""
+    try:
+        root = ET.parse(path).getroot()
+    except (ET.ParseError, OSError) as exc:
+        raise BadStatusFile(f"not well-formed XML ({exc})") from None
+    if root.tag != "ProspectStatus":
+        raise BadStatusFile(f"root element is <{root.tag}>, not <ProspectStatus>")
+    number = (root.findtext("EnrollmentNumber") or "").strip()
+    status = STATUS_WORDS.get((root.findtext("Status") or "").strip().lower())
+    if not number or status is None:
+        raise BadStatusFile("EnrollmentNumber missing or Status not one of accepted, rejected")
+    start = (root.findtext("StartDate") or "").strip()
+    try:
+        start_date = dt.date.fromisoformat(start) if start else None
+    except ValueError:
+        raise BadStatusFile(f"StartDate {start!r} is not a YYYY-MM-DD date") from None
+    return StatusReport(number, status, (root.findtext("Reason") or "").strip() or None, start_date,
+                        source=str(path))
+
+
+class FileDrop:
+    """Billing system reached by dropping files; its answers come back as files in an inbox."""
+
+    def __init__(self, drop_dir: str | os.PathLike[str], status_dir: str | os.PathLike[str] | None = None):
+        """Write prospects into `drop_dir`; read answers from `status_dir` (created when missing)."""
         self.drop_dir = Path(drop_dir)
+        self.status_dir = Path(status_dir) if status_dir else self.drop_dir.parent / "billing-status"
 
     def create_prospect(self, prospect: Prospect) -> Outcome:
         """Drop the prospect's XML; re-dropping the same enrollment replaces its file."""
         name = f"{prospect.enrollment_number}.xml"
         write_atomically(self.drop_dir, name, prospect_xml(prospect))
         return Outcome(Status.AWAITING_RESPONSE, reference=name)
+
+    def statuses(self, sent: Sequence[Sent]) -> list[StatusReport]:
+        """Every readable status file in the inbox; unreadable ones are set aside at once."""
+        reports = []
+        if not self.status_dir.is_dir():
+            return reports
+        for path in sorted(self.status_dir.glob("*.xml")):
+            try:
+                reports.append(read_status_file(path))
+            except BadStatusFile as exc:
+                self._set_aside(path, str(exc))
+        return reports
+
+    def acknowledge(self, done: Sequence[StatusReport], bad: Sequence[tuple[StatusReport, str]]) -> None:
+        """After the statuses are stored: file the processed answers, set aside the bad ones."""
+        for report in done:
+            if report.source:
+                target = self.status_dir / "processed"
+                target.mkdir(exist_ok=True)
+                os.replace(report.source, target / Path(report.source).name)
+        for report, reason in bad:
+            if report.source:
+                self._set_aside(Path(report.source), reason)
+
+    def _set_aside(self, path: Path, reason: str) -> None:
+        bad = self.status_dir / "bad"
+        bad.mkdir(exist_ok=True)
+        os.replace(path, bad / path.name)
+        (bad / f"{path.name}.error.txt").write_text(reason + "\n", encoding="utf-8")
+        log.warning("billing: status file %s set aside: %s", path.name, reason)

@@ -86,6 +86,8 @@ class Enrollment(Base):
     status_message: Mapped[Optional[str]] = mapped_column(Text)
     billing_reference: Mapped[Optional[str]] = mapped_column(String(64))
     service_start_date: Mapped[Optional[dt.date]]
+    #: When the billing system was last asked about this enrollment's status.
+    status_checked_at: Mapped[Optional[dt.datetime]]
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -123,6 +125,8 @@ class OutboxItem(Base):
     attempts: Mapped[int] = mapped_column(default=0)
     claimed_until: Mapped[Optional[dt.datetime]]
     sent_at: Mapped[Optional[dt.datetime]] = mapped_column(index=True)
+    #: Set when retries ran out: the enrollment is On Hold until an operator resubmits it.
+    gave_up_at: Mapped[Optional[dt.datetime]]
     last_error: Mapped[Optional[str]] = mapped_column(Text)
 
     enrollment: Mapped[Enrollment] = relationship()

@@ -1,24 +1,38 @@
-"""The transactional outbox: enrollments are queued with their own transaction and sent later."""
+"""The transactional outbox: enrollments are queued in their own transaction, delivered later.
+
+Delivery guarantees:
+- an outbox row is claimed for a lease before it is sent (PostgreSQL: FOR UPDATE SKIP LOCKED, so
+  several workers share the queue; elsewhere a compare-and-set), and a claim left by a killed
+  worker is taken over when its lease ends;
+- the billing system gets the enrollment's idempotency key on every attempt, so a crash between
+  sending and recording never creates a second prospect;
+- outages are retried with exponential backoff and full jitter; when attempts or time run out
+  the enrollment goes On Hold and operations get an alert.
+"""
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
 import logging
+import random
+import smtplib
+import threading
 from typing import Callable, Optional
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from .adapters import BillingSystem
+from . import mail
+from .adapters import BillingSystem, BillingUnavailable, Outcome
 from .crypto import FieldCipher
 from .models import Enrollment, OutboxItem, StatusChange, utcnow
 from .prospect import Prospect
+from .settings import BillingSettings
 from .statuses import Status, can_transition
 
 log = logging.getLogger(__name__)
 
-#: How long a worker owns a claimed row before another may take it over.
-CLAIM_LEASE = dt.timedelta(minutes=5)
+SessionFactory = Callable[[], Session]
 
 
 class TransitionError(ValueError):
@@ -43,66 +57,131 @@ def enqueue(session: Session, enrollment: Enrollment) -> None:
     session.add(OutboxItem(enrollment=enrollment))
 
 
+def backoff(attempt: int, base: float, cap: float, rng: Optional[random.Random] = None) -> float:
+    """Seconds to wait before attempt `attempt` + 1: full jitter over an exponential ceiling."""
+    return (rng or random).uniform(0, min(cap, base * 2 ** attempt))
+
+
 @dataclasses.dataclass
 class DrainReport:
     """What one pass over the outbox did."""
 
     sent: int = 0
     failed: int = 0
+    on_hold: int = 0
 
 
-def drain(session_factory: Callable[[], Session], system: BillingSystem, cipher: FieldCipher,
-          *, limit: int = 100) -> DrainReport:
-    """Send what is due in the outbox, one row and one transaction at a time."""
-    report = DrainReport()
+def _due(now: dt.datetime):
+    return (OutboxItem.sent_at.is_(None), OutboxItem.gave_up_at.is_(None), OutboxItem.available_at <= now,
+            or_(OutboxItem.claimed_until.is_(None), OutboxItem.claimed_until < now))
+
+
+def claim_batch(session_factory: SessionFactory, limit: int, lease: dt.timedelta) -> list[int]:
+    """Claim up to `limit` due outbox rows for `lease`; answer their ids (oldest first)."""
     with session_factory() as session:
         now = utcnow()
-        due = session.scalars(
-            select(OutboxItem.id).where(
-                OutboxItem.sent_at.is_(None), OutboxItem.available_at <= now,
-                or_(OutboxItem.claimed_until.is_(None), OutboxItem.claimed_until < now),
-            ).order_by(OutboxItem.id).limit(limit)
-        ).all()
-    for item_id in due:
-        with session_factory() as session:
-            if not _claim(session, item_id):
-                continue  # another worker took it
-            item = session.get(OutboxItem, item_id)
-            assert item is not None
-            try:
-                outcome = system.create_prospect(Prospect.from_enrollment(item.enrollment, cipher))
-            except OSError as exc:
-                item.attempts += 1
-                item.last_error = type(exc).__name__
-                item.claimed_until = None
-                item.available_at = utcnow() + dt.timedelta(seconds=min(3600, 30 * 2 ** item.attempts))
-                if item.enrollment.status != Status.CONNECTION_ERROR:
-                    set_status(session, item.enrollment, Status.CONNECTION_ERROR, "send failed",
-                               type(exc).__name__)
-                session.commit()
-                log.warning("billing: enrollment %s not sent (%s)", item.enrollment.number,
-                            type(exc).__name__)
-                report.failed += 1
-                continue
-            item.attempts += 1
-            item.sent_at = utcnow()
-            item.claimed_until = None
-            item.enrollment.billing_reference = outcome.reference
-            set_status(session, item.enrollment, outcome.status, "sent", outcome.message)
+        if session.get_bind().dialect.name == "postgresql":
+            ids = session.scalars(select(OutboxItem.id).where(*_due(now)).order_by(OutboxItem.id)
+                                  .limit(limit).with_for_update(skip_locked=True)).all()
+            if ids:
+                session.execute(update(OutboxItem).where(OutboxItem.id.in_(ids))
+                                .values(claimed_until=now + lease))
             session.commit()
-            log.info("billing: enrollment %s sent: %s", item.enrollment.number, outcome.status)
-            report.sent += 1
+            return list(ids)
+        candidates = session.scalars(select(OutboxItem.id).where(*_due(now)).order_by(OutboxItem.id)
+                                     .limit(limit)).all()
+        claimed = []
+        for item_id in candidates:  # compare-and-set: only one claimant's UPDATE matches
+            result = session.execute(update(OutboxItem).where(OutboxItem.id == item_id, *_due(now))
+                                     .values(claimed_until=now + lease))
+            session.commit()
+            if result.rowcount == 1:
+                claimed.append(item_id)
+        return claimed
+
+
+def drain(session_factory: SessionFactory, system: BillingSystem, cipher: FieldCipher,
+          settings: BillingSettings, *, mailer: Optional[mail.Mailer] = None,
+          stop: Optional[threading.Event] = None) -> DrainReport:
+    """Deliver what is due now, one claimed batch after another, until none is left (or `stop`)."""
+    report = DrainReport()
+    mailer = mailer or mail.Mailer(settings.smtp_host, settings.smtp_port, settings.mail_from)
+    while not (stop and stop.is_set()):
+        ids = claim_batch(session_factory, settings.batch_size, settings.lease)
+        if not ids:
+            break
+        for n, item_id in enumerate(ids):
+            if stop and stop.is_set():
+                _release(session_factory, ids[n:])
+                break
+            result = _deliver(session_factory, item_id, system, cipher, settings, mailer)
+            setattr(report, result, getattr(report, result) + 1)
     return report
 
 
-def _claim(session: Session, item_id: int) -> bool:
-    """Take the row for CLAIM_LEASE if nobody holds it: compare-and-set, safe on any database."""
+def _release(session_factory: SessionFactory, ids: list[int]) -> None:
+    """Give back claims not worked on (a worker stopping), so others need not wait the lease."""
+    with session_factory() as session:
+        session.execute(update(OutboxItem).where(OutboxItem.id.in_(ids), OutboxItem.sent_at.is_(None))
+                        .values(claimed_until=None))
+        session.commit()
+
+
+def _deliver(session_factory: SessionFactory, item_id: int, system: BillingSystem, cipher: FieldCipher,
+             settings: BillingSettings, mailer: mail.Mailer) -> str:
+    """Send one claimed enrollment and record the outcome; answer "sent", "failed" or "on_hold"."""
+    with session_factory() as session:
+        item = session.get(OutboxItem, item_id)
+        if item is None or item.sent_at is not None:
+            return "sent"
+        enrollment = item.enrollment
+        try:
+            outcome = _send(enrollment, system, cipher, settings, mailer)
+        except (BillingUnavailable, OSError, smtplib.SMTPException) as exc:
+            return _retry_later(session, item, str(exc) or type(exc).__name__, settings, mailer)
+        item.attempts += 1
+        item.sent_at = utcnow()
+        item.claimed_until = None
+        item.last_error = None
+        enrollment.billing_reference = outcome.reference
+        set_status(session, enrollment, outcome.status, "sent", outcome.message)
+        session.commit()
+        log.info("billing: enrollment %s delivered: %s", enrollment.number, outcome.status.value)
+        return "sent"
+
+
+def _send(enrollment: Enrollment, system: BillingSystem, cipher: FieldCipher, settings: BillingSettings,
+          mailer: mail.Mailer) -> Outcome:
+    if enrollment.plan_snapshot.get("quote_request"):
+        subject, body = mail.quote_request(enrollment)
+        mailer.send(settings.customer_service_email, subject, body)
+        return Outcome(Status.ON_HOLD_QUOTE, message="Quote request sent to customer service.")
+    return system.create_prospect(Prospect.from_enrollment(enrollment, cipher))
+
+
+def _retry_later(session: Session, item: OutboxItem, error: str, settings: BillingSettings,
+                 mailer: mail.Mailer) -> str:
     now = utcnow()
-    result = session.execute(
-        update(OutboxItem)
-        .where(OutboxItem.id == item_id, OutboxItem.sent_at.is_(None),
-               or_(OutboxItem.claimed_until.is_(None), OutboxItem.claimed_until < now))
-        .values(claimed_until=now + CLAIM_LEASE)
-    )
+    item.attempts += 1
+    item.last_error = error[:500]
+    item.claimed_until = None
+    enrollment = item.enrollment
+    if item.attempts >= settings.max_attempts or now - item.created_at >= settings.max_age:
+        item.gave_up_at = now
+        set_status(session, enrollment, Status.ON_HOLD, "billing system unreachable",
+                   f"Not delivered after {item.attempts} attempts: {item.last_error}")
+        session.commit()
+        log.error("billing: enrollment %s on hold after %d attempts", enrollment.number, item.attempts)
+        try:
+            mailer.send(settings.operations_email, *mail.on_hold_alert(enrollment, item.attempts, item.last_error))
+        except (OSError, smtplib.SMTPException) as exc:
+            log.error("billing: could not alert operations (%s)", type(exc).__name__)
+        return "on_hold"
+    item.available_at = now + dt.timedelta(seconds=backoff(item.attempts, settings.backoff_base,
+                                                           settings.backoff_cap))
+    if enrollment.status != Status.CONNECTION_ERROR:
+        set_status(session, enrollment, Status.CONNECTION_ERROR, "send failed", item.last_error)
     session.commit()
-    return result.rowcount == 1
+    log.warning("billing: enrollment %s not delivered (attempt %d): %s", enrollment.number,
+                item.attempts, item.last_error)
+    return "failed"

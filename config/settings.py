@@ -55,8 +55,22 @@ class Settings:
     ARGON2_MEMORY_COST = _env_int("ARGON2_MEMORY_COST", 19 * 1024)
     ARGON2_PARALLELISM = _env_int("ARGON2_PARALLELISM", 1)
 
-    BILLING_ADAPTER = os.environ.get("BILLING_ADAPTER", "file_drop")
+    BILLING_ADAPTER = os.environ.get("BILLING_ADAPTER", "file_drop")  # or "web_service"
+    BILLING_URL = os.environ.get("BILLING_URL")
+    BILLING_API_KEY = os.environ.get("BILLING_API_KEY")
     BILLING_DROP_DIR = os.environ.get("BILLING_DROP_DIR")  # None: instance/billing-drop
+    BILLING_STATUS_DIR = os.environ.get("BILLING_STATUS_DIR")  # None: instance/billing-status
+    BILLING_MAX_ATTEMPTS = _env_int("BILLING_MAX_ATTEMPTS", 12)
+    BILLING_MAX_AGE = float(os.environ.get("BILLING_MAX_AGE", 6 * 3600))  # seconds, then On Hold
+    BILLING_BACKOFF_BASE = float(os.environ.get("BILLING_BACKOFF_BASE", 2))
+    BILLING_BACKOFF_CAP = float(os.environ.get("BILLING_BACKOFF_CAP", 900))
+    BILLING_POLL_INTERVAL = float(os.environ.get("BILLING_POLL_INTERVAL", 900))  # seconds
+    BILLING_LEASE = float(os.environ.get("BILLING_LEASE", 300))
+    BILLING_SMTP_HOST = os.environ.get("SMTP_HOST", "localhost")
+    BILLING_SMTP_PORT = _env_int("SMTP_PORT", 25)
+    BILLING_MAIL_FROM = os.environ.get("MAIL_FROM", "enrollments@localhost")
+    BILLING_CUSTOMER_SERVICE_EMAIL = os.environ.get("CUSTOMER_SERVICE_EMAIL", "customer-service@localhost")
+    BILLING_OPERATIONS_EMAIL = os.environ.get("OPERATIONS_EMAIL", "operations@localhost")
     # The dev server drains the outbox in a background thread; production runs a worker.
     BILLING_DRAIN_IN_PROCESS = _env_bool("BILLING_DRAIN_IN_PROCESS", DATABASE_URL is None)
     BILLING_DRAIN_INTERVAL = float(os.environ.get("BILLING_DRAIN_INTERVAL", 5))

@@ -15,6 +15,9 @@ import billing
 from billing import Status, can_transition
 from billing.filedrop import FileDrop, write_atomically
 from billing.models import Base, Customer, Enrollment, OutboxItem, StatusChange
+from billing.settings import BillingSettings
+
+SETTINGS = BillingSettings(backoff_base=30)
 
 
 def test_billing_imports_without_flask():
@@ -86,7 +89,7 @@ def test_drain_drops_complete_xml_once_and_moves_status(store, cipher, tmp_path)
         for n in range(3):
             make_enrollment(s, cipher, n)
     drop = tmp_path / "drop"
-    report = billing.drain(store, FileDrop(drop), cipher)
+    report = billing.drain(store, FileDrop(drop), cipher, SETTINGS)
     assert report.sent == 3
     files = sorted(p.name for p in drop.iterdir())
     assert files == ["EN-TEST0000.xml", "EN-TEST0001.xml", "EN-TEST0002.xml"]  # no temp files left
@@ -102,7 +105,7 @@ def test_drain_drops_complete_xml_once_and_moves_status(store, cipher, tmp_path)
         assert status.status is Status.AWAITING_RESPONSE
         assert [h.status for h in status.history] == [Status.NEW, Status.AWAITING_RESPONSE]
         assert billing.status_of(s, "EN-NOPE") is None
-    assert billing.drain(store, FileDrop(drop), cipher).sent == 0  # nothing sent twice
+    assert billing.drain(store, FileDrop(drop), cipher, SETTINGS).sent == 0  # nothing sent twice
 
 
 def test_unreachable_drop_folder_is_a_connection_error_and_retried_later(store, cipher, tmp_path):
@@ -110,7 +113,7 @@ def test_unreachable_drop_folder_is_a_connection_error_and_retried_later(store, 
         make_enrollment(s, cipher)
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("a file where the folder should be")
-    report = billing.drain(store, FileDrop(blocker / "drop"), cipher)
+    report = billing.drain(store, FileDrop(blocker / "drop"), cipher, SETTINGS)
     assert report.failed == 1
     with store() as s:
         item = s.scalar(select(OutboxItem))
@@ -119,12 +122,11 @@ def test_unreachable_drop_folder_is_a_connection_error_and_retried_later(store, 
 
 
 def test_claimed_row_is_not_sent_by_a_second_worker(store, cipher, tmp_path):
-    from billing.outbox import _claim
+    from billing.outbox import claim_batch
     with store() as s:
-        item_id = make_enrollment(s, cipher).id
-    with store() as s:
-        assert _claim(s, item_id)
-    assert billing.drain(store, FileDrop(tmp_path / "drop"), cipher).sent == 0
+        make_enrollment(s, cipher)
+    assert len(claim_batch(store, 10, SETTINGS.lease)) == 1
+    assert billing.drain(store, FileDrop(tmp_path / "drop"), cipher, SETTINGS).sent == 0
 
 
 def test_atomic_write_leaves_no_partial_file_on_failure(tmp_path):

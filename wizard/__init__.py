@@ -57,6 +57,8 @@ def configure_instance(app: Flask) -> None:
             app.config[key] = _instance_secret(instance / key.lower(), generate)
     app.config["DATABASE_URL"] = app.config.get("DATABASE_URL") or f"sqlite:///{instance / 'wizard.db'}"
     app.config["BILLING_DROP_DIR"] = app.config.get("BILLING_DROP_DIR") or str(instance / "billing-drop")
+    app.config["BILLING_STATUS_DIR"] = app.config.get("BILLING_STATUS_DIR") or str(
+        Path(app.config["BILLING_DROP_DIR"]).parent / "billing-status")
     app.extensions["cipher"] = billing.FieldCipher(app.config["FIELD_ENCRYPTION_KEYS"])
     if app.config.get("AUTO_MIGRATE") is None:
         app.config["AUTO_MIGRATE"] = app.config["DATABASE_URL"].startswith("sqlite")

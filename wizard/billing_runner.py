@@ -1,4 +1,4 @@
-"""Runs the billing-submit module with this app's settings: one pass, or a background thread."""
+"""Runs the billing-submit module with this app's settings: a pass, a worker, or a dev thread."""
 from __future__ import annotations
 
 import logging
@@ -13,29 +13,27 @@ from .extensions import db
 log = logging.getLogger(__name__)
 
 
-def billing_system(app: Flask) -> billing.BillingSystem:
-    """The billing system adapter configured for `app`."""
-    return billing.make_billing_system(app.config["BILLING_ADAPTER"],
-                                       drop_dir=app.config["BILLING_DROP_DIR"])
+def settings(app: Flask) -> billing.BillingSettings:
+    """The billing module's settings from the app's BILLING_* configuration."""
+    return billing.BillingSettings.from_mapping(app.config)
+
+
+def worker(app: Flask, **options) -> billing.Worker:
+    """A billing worker bound to this app's database and settings."""
+    s = settings(app)
+    return billing.Worker(db.sessionmaker(app), billing.make_billing_system(s), app.extensions["cipher"], s,
+                          **options)
 
 
 def drain_once(app: Flask) -> billing.DrainReport:
-    """Send what is due in the outbox now."""
-    return billing.drain(db.sessionmaker(app), billing_system(app), app.extensions["cipher"])
+    """Deliver what is due now and bring back the statuses due for a check."""
+    return worker(app).run_once()
 
 
 def start_background_drain(app: Flask) -> threading.Thread:
-    """Drain every BILLING_DRAIN_INTERVAL seconds in a daemon thread (embedded default only)."""
-    stop = threading.Event()
-
-    def run() -> None:
-        while not stop.wait(app.config["BILLING_DRAIN_INTERVAL"]):
-            try:
-                drain_once(app)
-            except Exception:  # keep draining; the outbox row stays pending
-                log.exception("billing: background drain failed")
-
-    thread = threading.Thread(target=run, name="billing-drain", daemon=True)
+    """Run a worker in a daemon thread (embedded default only: production runs its own worker)."""
+    w = worker(app, idle_seconds=app.config["BILLING_DRAIN_INTERVAL"])
+    thread = threading.Thread(target=w.run, name="billing-worker", daemon=True)
     thread.start()
-    app.extensions["billing_drain_stop"] = stop
+    app.extensions["billing_drain_stop"] = w.stop
     return thread

@@ -103,6 +103,7 @@ def load_catalog(session: Session, path: str | Path) -> bool:
             early_termination_fee=Decimal(p["early_termination_fee"]),
             renewable_percent=p["renewable_percent"], customer_types=p["customer_types"],
             channels=p["channels"], promo_only=p.get("promo_only", False),
+            quote_request=p.get("quote_request", False),
             available_from=p.get("available_from"), available_to=p.get("available_to"),
         ))
     for pr in data["promos"]:

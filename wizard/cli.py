@@ -6,7 +6,11 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from . import drafts as draft_store
+import billing
+
 from .billing_runner import drain_once
+from .billing_runner import settings as billing_settings
+from .billing_runner import worker as billing_worker
 from .extensions import db
 
 drafts_cli = AppGroup("drafts", help="Unfinished wizards.")
@@ -24,9 +28,28 @@ def purge_command(batch: int) -> None:
 
 @billing_cli.command("drain")
 def drain_command() -> None:
-    """Send every enrollment waiting in the outbox, once, then exit."""
+    """Deliver every enrollment due in the outbox and poll due statuses, once, then exit."""
     report = drain_once(current_app)
-    click.echo(f"Sent {report.sent} enrollment(s); {report.failed} could not be sent and will be retried.")
+    click.echo(f"Sent {report.sent} enrollment(s); {report.failed} could not be sent and will be retried"
+               + (f"; {report.on_hold} put On Hold." if report.on_hold else "."))
+
+
+@billing_cli.command("worker")
+@click.option("--idle", default=1.0, show_default=True, help="Seconds to sleep when there is nothing to do.")
+def worker_command(idle: float) -> None:
+    """Deliver and poll until SIGTERM, then stop after the current enrollment."""
+    w = billing_worker(current_app, idle_seconds=idle)
+    w.handle_signals()
+    total = w.run()
+    click.echo(f"Stopped. Sent {total.sent}; {total.failed} failed attempts; {total.on_hold} put On Hold.")
+
+
+@billing_cli.command("poll")
+def poll_command() -> None:
+    """Ask the billing system now about every enrollment awaiting an answer."""
+    s = billing_settings(current_app)
+    changed = billing.poll_statuses(db.sessionmaker(current_app), billing.make_billing_system(s), s, force=True)
+    click.echo(f"{changed} enrollment(s) changed status.")
 
 
 def register(app: Flask) -> None:

@@ -148,6 +148,7 @@ def _plan_snapshot(ctx: DraftContext) -> dict[str, Any]:
         "term_months": p.term_months, "early_termination_fee": str(p.early_termination_fee),
         "average_prices": {str(pp.usage_kwh): str(pp.cents_per_kwh) for pp in ctx.prices(p)},
         "documents": {"efl": p.efl_version, "tos": p.tos_version, "yrac": p.yrac_version},
+        "quote_request": p.quote_request,
     }
 
 

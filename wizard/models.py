@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Any, Optional
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, Numeric, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Numeric, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from billing.models import Base, Customer, utcnow
@@ -76,6 +76,8 @@ class Plan(Base):
     channels: Mapped[list[Any]]
     #: Only shown when a promo code unlocks it.
     promo_only: Mapped[bool] = mapped_column(default=False)
+    #: No enrollment: customer service receives a quote request instead.
+    quote_request: Mapped[bool] = mapped_column(default=False, server_default=false())
     available_from: Mapped[Optional[dt.date]]
     available_to: Mapped[Optional[dt.date]]
     efl_version: Mapped[str] = mapped_column(String(16), default="1")
