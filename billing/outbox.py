@@ -71,28 +71,31 @@ class DrainReport:
     on_hold: int = 0
 
 
-def _due(now: dt.datetime):
-    return (OutboxItem.sent_at.is_(None), OutboxItem.gave_up_at.is_(None), OutboxItem.available_at <= now,
+def _due(now: dt.datetime, due_by: dt.datetime):
+    """Unsent, not given up, due by `due_by` and not claimed by anyone at `now`."""
+    return (OutboxItem.sent_at.is_(None), OutboxItem.gave_up_at.is_(None), OutboxItem.available_at <= due_by,
             or_(OutboxItem.claimed_until.is_(None), OutboxItem.claimed_until < now))
 
 
-def claim_batch(session_factory: SessionFactory, limit: int, lease: dt.timedelta) -> list[int]:
-    """Claim up to `limit` due outbox rows for `lease`; answer their ids (oldest first)."""
+def claim_batch(session_factory: SessionFactory, limit: int, lease: dt.timedelta,
+                due_by: Optional[dt.datetime] = None) -> list[int]:
+    """Claim up to `limit` rows due by `due_by` (default now) for `lease`; answer their ids."""
     with session_factory() as session:
         now = utcnow()
+        due = _due(now, due_by or now)
         if session.get_bind().dialect.name == "postgresql":
-            ids = session.scalars(select(OutboxItem.id).where(*_due(now)).order_by(OutboxItem.id)
+            ids = session.scalars(select(OutboxItem.id).where(*due).order_by(OutboxItem.id)
                                   .limit(limit).with_for_update(skip_locked=True)).all()
             if ids:
                 session.execute(update(OutboxItem).where(OutboxItem.id.in_(ids))
                                 .values(claimed_until=now + lease))
             session.commit()
             return list(ids)
-        candidates = session.scalars(select(OutboxItem.id).where(*_due(now)).order_by(OutboxItem.id)
+        candidates = session.scalars(select(OutboxItem.id).where(*due).order_by(OutboxItem.id)
                                      .limit(limit)).all()
         claimed = []
         for item_id in candidates:  # compare-and-set: only one claimant's UPDATE matches
-            result = session.execute(update(OutboxItem).where(OutboxItem.id == item_id, *_due(now))
+            result = session.execute(update(OutboxItem).where(OutboxItem.id == item_id, *due)
                                      .values(claimed_until=now + lease))
             session.commit()
             if result.rowcount == 1:
@@ -106,8 +109,9 @@ def drain(session_factory: SessionFactory, system: BillingSystem, cipher: FieldC
     """Deliver what is due now, one claimed batch after another, until none is left (or `stop`)."""
     report = DrainReport()
     mailer = mailer or mail.Mailer(settings.smtp_host, settings.smtp_port, settings.mail_from)
+    started = utcnow()  # a row retried in this pass is due later than this: one attempt per pass
     while not (stop and stop.is_set()):
-        ids = claim_batch(session_factory, settings.batch_size, settings.lease)
+        ids = claim_batch(session_factory, settings.batch_size, settings.lease, due_by=started)
         if not ids:
             break
         for n, item_id in enumerate(ids):

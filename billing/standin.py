@@ -14,6 +14,7 @@ import argparse
 import datetime as dt
 import itertools
 import json
+import socket
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -40,17 +41,21 @@ class StandIn:
             return {"prospects_created": len(self.by_key), "create_requests": self.requests,
                     "replayed_requests": self.replays, "fault": self.fault["mode"]}
 
-    def create(self, key: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    def note_request(self) -> None:
         with self.lock:
             self.requests += 1
+
+    def create(self, key: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        """Create the prospect for `key` once; a replay answers the same prospect (200)."""
+        with self.lock:
             if key in self.by_key:
                 self.replays += 1
-                return 200, self._public(self.by_key[key])
+                return 200, {"prospect_id": self.by_key[key]["prospect_id"], "status": "pending"}
             prospect = {"prospect_id": f"P{next(self.ids):07d}", "created": time.monotonic(),
                         "enrollment_number": body.get("enrollment_number"),
                         "rejected": self.fault["mode"] == "reject", "reason": self.fault["reason"]}
             self.by_key[key] = self.by_id[prospect["prospect_id"]] = prospect
-            return 201, self._public(prospect)
+            return 201, {"prospect_id": prospect["prospect_id"], "status": "pending"}
 
     def lookup(self, prospect_id: str) -> Optional[dict[str, Any]]:
         with self.lock:
@@ -58,6 +63,7 @@ class StandIn:
             return None if prospect is None else self._public(prospect)
 
     def _public(self, p: dict[str, Any]) -> dict[str, Any]:
+        """The prospect's status as a lookup answers it."""
         if p["rejected"]:
             return {"prospect_id": p["prospect_id"], "status": "rejected", "reason": p["reason"]}
         if time.monotonic() - p["created"] >= self.accept_after:
@@ -71,6 +77,12 @@ class Handler(BaseHTTPRequestHandler):
 
     server: "StandInServer"
     protocol_version = "HTTP/1.1"
+
+    def setup(self) -> None:
+        super().setup()
+        # Headers and body go out in two writes: without this, Nagle's algorithm meets the
+        # client's delayed ACK and every answer waits 40 ms.
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def log_message(self, format: str, *args: Any) -> None:  # quiet: tests read /_stats instead
         pass
@@ -127,6 +139,7 @@ class Handler(BaseHTTPRequestHandler):
         if state.api_key and self.headers.get("Authorization") != f"Bearer {state.api_key}":
             return self._send(401, {"error": "missing or wrong API key"})
         body = self._body()
+        state.note_request()
         if self._faulted():
             return None
         key = self.headers.get("Idempotency-Key")

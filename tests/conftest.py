@@ -12,6 +12,11 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.orm import sessionmaker
+
+import billing
+from billing.models import Base
+from wizard import models as _models  # noqa: F401  every table on the shared metadata
 from cryptography.fernet import Fernet
 
 from wizard import create_app
@@ -124,3 +129,22 @@ def session(app):
     """A database session outside any request."""
     with db.sessionmaker(app)() as s:
         yield s
+
+
+@pytest.fixture
+def store(database_url: str):
+    """A database with the shared schema, outside any Flask app (SQLite and PostgreSQL)."""
+    engine = sa.create_engine(database_url)
+    Base.metadata.create_all(engine)  # already there on the PostgreSQL template
+    yield sessionmaker(bind=engine, expire_on_commit=False)
+    engine.dispose()
+
+
+@pytest.fixture
+def cipher_key() -> str:
+    return Fernet.generate_key().decode()
+
+
+@pytest.fixture
+def cipher(cipher_key: str) -> billing.FieldCipher:
+    return billing.FieldCipher(cipher_key)

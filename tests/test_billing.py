@@ -4,18 +4,18 @@ from __future__ import annotations
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
-from pathlib import Path
 
 import pytest
 from cryptography.fernet import Fernet
-from sqlalchemy import create_engine, select
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy import select
 
 import billing
 from billing import Status, can_transition
 from billing.filedrop import FileDrop, write_atomically
-from billing.models import Base, Customer, Enrollment, OutboxItem, StatusChange
+from billing.models import Enrollment, OutboxItem, StatusChange
 from billing.settings import BillingSettings
+
+from .billing_fixtures import make_enrollment
 
 SETTINGS = BillingSettings(backoff_base=30)
 
@@ -42,38 +42,6 @@ def test_status_names_are_those_of_the_domain():
 ])
 def test_transitions(old, new, ok):
     assert can_transition(old, new) is ok
-
-
-@pytest.fixture
-def store(database_url: str):
-    """A database with the shared schema, outside any Flask app (SQLite and PostgreSQL)."""
-    engine = create_engine(database_url)
-    Base.metadata.create_all(engine)  # already there on the PostgreSQL template
-    yield sessionmaker(bind=engine, expire_on_commit=False)
-    engine.dispose()
-
-
-@pytest.fixture
-def cipher():
-    return billing.FieldCipher(Fernet.generate_key().decode())
-
-
-def make_enrollment(session, cipher, n: int = 1) -> Enrollment:
-    customer = Customer(customer_type="residential", first_name="Ana", last_name="Garza & Sons <x>",
-                        email="ana@example.com", phone="+12145550100", language="en", contact_method="email",
-                        date_of_birth_enc=cipher.encrypt("1980-03-27"), identity_enc=cipher.encrypt("234567890"),
-                        identity_last4="7890")
-    address = {"line1": "1200 Main St", "line2": "", "city": "Dallas", "state": "TX", "zip": "75201"}
-    enrollment = Enrollment(number=f"EN-TEST{n:04d}", submission_key=f"key-{n}", channel="web", customer=customer,
-                            state="TX", utility_code="oncor", plan_code="SAVER12", plan_snapshot={},
-                            esi_id="10443720001234567", service_address=address, billing_address=address,
-                            enrollment_type="switch", start_timing="first_available", consent={
-                                "method": "web", "at": "2026-11-22T10:00:00Z", "ip": "127.0.0.1", "user_agent": "t",
-                                "statements": [{"code": "rescission", "version": 1, "text": "I may cancel."}]})
-    session.add(enrollment)
-    billing.enqueue(session, enrollment)
-    session.commit()
-    return enrollment
 
 
 def test_enqueue_records_new_status_and_outbox_row(store, cipher):

@@ -5,7 +5,6 @@ before validation; they never trust a value because the page offered it.
 """
 from __future__ import annotations
 
-import datetime as dt
 from typing import TYPE_CHECKING, Any, Iterable
 
 from email_validator import EmailNotValidError, validate_email
