@@ -1,0 +1,92 @@
+"""The wizard and the billing hand-off together: what a customer sees while billing works."""
+from __future__ import annotations
+
+import time
+from html import unescape
+
+import pytest
+from sqlalchemy import select
+
+from billing import Status
+from billing.models import Enrollment
+from wizard.billing_runner import drain_once
+
+from .billing_fixtures import StandInProcess
+from .helpers import DALLAS_SWITCH, Wizard
+
+
+@pytest.fixture
+def standin():
+    process = StandInProcess(accept_after=0.3).start()
+    yield process
+    process.stop()
+
+
+def text(response) -> str:
+    return unescape(response.get_data(as_text=True))
+
+
+def customer(app, username: str) -> Wizard:
+    wizard = Wizard(app.test_client())
+    wizard.walk({**DALLAS_SWITCH, "credentials": {**DALLAS_SWITCH["credentials"], "username": username}})
+    return wizard
+
+
+def test_slow_billing_system_never_holds_up_the_customer(make_app, standin):
+    app = make_app(BILLING_ADAPTER="web_service", BILLING_URL=standin.url, BILLING_DRAIN_IN_PROCESS=True,
+                   BILLING_DRAIN_INTERVAL=0.05, BILLING_READ_TIMEOUT=30)
+    standin.fault("slow", delay=8)  # every Create Prospect takes 8 seconds
+    try:
+        first = customer(app, "first.customer")
+        assert first.submit().location.endswith("/signup/confirmation")
+        deadline = time.monotonic() + 10
+        while standin.stats()["create_requests"] < 1 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert standin.stats()["create_requests"] == 1  # the worker thread is stuck on the billing system
+        second = customer(app, "second.customer")
+        assert second.submit().location.endswith("/signup/confirmation")
+        assert "You're enrolled" in text(second.get("/signup/confirmation"))
+        assert standin.stats()["prospects_created"] == 0  # both customers done before billing answered
+    finally:
+        app.extensions["billing_drain_stop"].set()
+
+
+def test_my_account_follows_the_status_to_accepted_and_survives_an_outage(make_app, standin, session):
+    app = make_app(BILLING_ADAPTER="web_service", BILLING_URL=standin.url, BILLING_POLL_INTERVAL=0,
+                   BILLING_BACKOFF_BASE=0.001, BILLING_BACKOFF_CAP=0.001)
+    wizard = customer(app, "ana.garza")
+    wizard.submit()
+    assert "New Enrollment Saved" in text(wizard.get("/account/"))
+    drain_once(app)
+    assert "Pending" in text(wizard.get("/account/"))
+    time.sleep(0.4)  # the stand-in accepts after 0.3 s
+    drain_once(app)
+    page = text(wizard.get("/account/"))
+    assert "Accepted" in page and "Service starts" in page
+    standin.fault("down")  # the billing system goes away
+    wizard.post("/signup/another", {})
+    wizard.walk({k: v for k, v in DALLAS_SWITCH.items() if k in ("zip", "promo", "referral", "plans")})
+    wizard.answer("premise", {**DALLAS_SWITCH["premise"], "service_line1": "9 Oak St", "esi_id": "10443720009999999"})
+    wizard.submit()
+    drain_once(app)
+    assert "Submission Not Sent: Connection Error" in text(wizard.get("/account/"))
+    standin.fault("none")  # back up
+    time.sleep(0.01)
+    drain_once(app)
+    statuses = session.scalars(select(Enrollment.status).order_by(Enrollment.id)).all()
+    assert statuses == [Status.ACCEPTED, Status.PENDING]
+    assert standin.stats()["prospects_created"] == 2
+
+
+def test_quote_request_plan_confirms_a_quote(app, session):
+    wizard = Wizard(app.test_client())
+    wizard.walk({"zip": {"zip": "75201"}, "promo": {"promo": ""}, "customer-type": {"customer_type": "commercial"},
+                 "referral": {"referral": "search"}})
+    assert "Request a quote" in text(wizard.get("/signup/plans"))
+    wizard.answer("plans", {"plan": "BIZQUOTE"})
+    wizard.walk({"customer": {"customer_status": "new"},
+                 "about-you": {**DALLAS_SWITCH["about-you"], "business_name": "Taco Hut LLC", "tax_id": "123456789"},
+                 "premise": DALLAS_SWITCH["premise"], "credentials": DALLAS_SWITCH["credentials"]})
+    wizard.submit()
+    assert "Quote requested" in text(wizard.get("/signup/confirmation"))
+    assert session.scalar(select(Enrollment.plan_snapshot))["quote_request"] is True
