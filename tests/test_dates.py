@@ -25,3 +25,9 @@ def test_windows():
     assert dates.earliest_requested("move_in", SUNDAY, 3) == SUNDAY
     assert dates.earliest_requested("switch", SUNDAY, 3) == dt.date(2026, 11, 27)
     assert dates.latest_requested(SUNDAY, 90) == dt.date(2027, 2, 20)
+
+
+def test_market_day_is_central_time():
+    # 02:00 UTC on the 23rd is 8 pm on the 22nd in Dallas
+    assert dates.market_day(dt.datetime(2026, 11, 23, 2, 0)) == dt.date(2026, 11, 22)
+    assert dates.market_day(dt.datetime(2026, 11, 23, 7, 0)) == dt.date(2026, 11, 23)

@@ -54,6 +54,7 @@ def login() -> Response:
         session.clear()
         if draft_id:
             session[SESSION_KEY] = draft_id
+        session.permanent = True  # the draft survives closing the browser, signed in or not
         login_user(form.account)
         target = request.args.get("next", "")
         return redirect(target if target.startswith("/") and not target.startswith("//")

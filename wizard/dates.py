@@ -3,8 +3,12 @@ from __future__ import annotations
 
 import datetime as dt
 from functools import lru_cache
+from zoneinfo import ZoneInfo
 
 import holidays
+
+#: ERCOT's calendar runs on Central time.
+MARKET_TZ = ZoneInfo("America/Chicago")
 
 #: ERCOT sends a standard switch about this many business days after it receives it.
 SWITCH_PROCESSING_BUSINESS_DAYS = 3
@@ -13,6 +17,11 @@ SWITCH_PROCESSING_BUSINESS_DAYS = 3
 @lru_cache(maxsize=8)
 def _federal_holidays(year: int) -> frozenset[dt.date]:
     return frozenset(holidays.US(years=year, observed=True))
+
+
+def market_day(utc: dt.datetime) -> dt.date:
+    """The market's calendar day of a naive UTC timestamp (evenings in Texas are tomorrow in UTC)."""
+    return utc.replace(tzinfo=dt.UTC).astimezone(MARKET_TZ).date()
 
 
 def is_business_day(day: dt.date) -> bool:

@@ -5,6 +5,8 @@ from decimal import Decimal
 
 from flask import Flask
 
+from .dates import market_day
+
 
 def cents(value: Decimal) -> str:
     """11.9¢ for Decimal('11.9000'): at least one decimal, no trailing zeros beyond it."""
@@ -24,3 +26,4 @@ def register(app: Flask) -> None:
     """Make the filters available to templates."""
     app.add_template_filter(cents)
     app.add_template_filter(dollars)
+    app.add_template_filter(market_day)

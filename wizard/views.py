@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import (Blueprint, abort, current_app, flash, redirect, request, session, url_for)
 from flask_login import current_user, login_user
@@ -26,12 +25,11 @@ from .waitlist import WaitlistForm, join_waitlist
 bp = Blueprint("signup", __name__, url_prefix="/signup")
 
 LOOKUP_STEPS = {"zip", "promo"}
-MARKET_TZ = ZoneInfo("America/Chicago")
 
 
 def today() -> dt.date:
     """The market's calendar day (ERCOT runs on Central time)."""
-    return dt.datetime.now(MARKET_TZ).date()
+    return dt.datetime.now(dates.MARKET_TZ).date()
 
 
 def _lookup_limit() -> str:
@@ -202,15 +200,17 @@ def confirmation() -> Response:
     enrollment = db.session.get(Enrollment, draft.enrollment_id)
     ctx = _context(None)
     return render_page("signup/confirmation.html", title="You're enrolled", enrollment=enrollment, ctx=ctx,
-                       **_dates(enrollment, ctx.today))
+                       **_dates(enrollment))
 
 
-def _dates(enrollment: Any, day: dt.date) -> dict[str, Any]:
+def _dates(enrollment: Enrollment) -> dict[str, Any]:
+    """Rescission end and first available switch date, counted from the day it was submitted."""
     state = db.session.get(State, enrollment.state)
     rescission = state.rescission_business_days
+    submitted = dates.market_day(enrollment.created_at)
     return {"rescission_days": rescission,
-            "rescission_ends": dates.rescission_ends(enrollment.created_at.date(), rescission),
-            "first_available": dates.first_available_switch(enrollment.created_at.date(), rescission)}
+            "rescission_ends": dates.rescission_ends(submitted, rescission),
+            "first_available": dates.first_available_switch(submitted, rescission)}
 
 
 @bp.post("/another")
