@@ -17,6 +17,7 @@ from .context import DraftContext
 from .extensions import db
 from .journey import Answers
 from .passwords import hash_password, needs_rehash
+from .validators import format_phone
 
 
 def always(_: Answers) -> bool:
@@ -93,6 +94,8 @@ def _load_about_you(ctx: DraftContext) -> dict[str, Any]:
     if ctx.answers.get("dob_enc"):
         data["date_of_birth"] = dt.date.fromisoformat(current_app.extensions["cipher"].decrypt(ctx.answers["dob_enc"]))
     data.pop("identity_value", None)
+    if data.get("phone", "").startswith("+1"):
+        data["phone"] = format_phone(data["phone"])  # as the customer typed it, not E.164
     return data
 
 

@@ -3,12 +3,20 @@
    keyboard and screen-reader users land where the new content starts. */
 (function () {
   "use strict";
-  function focusStart(root) {
-    var target = root.querySelector(".error-summary") || root.querySelector("h1");
+  /* A Change link names the field to change (#email): go to it, as the browser would. */
+  function anchoredField(root, path) {
+    var hash = (path || "").split("#")[1];
+    return hash ? root.querySelector("#" + CSS.escape(hash)) : null;
+  }
+  function focusStart(root, path) {
+    var target = root.querySelector(".error-summary") || anchoredField(root, path) || root.querySelector("h1");
     if (target) { target.focus({ preventScroll: false }); }
   }
   document.addEventListener("htmx:afterSettle", function (event) {
-    if (event.detail.target && event.detail.target.id === "panel") { focusStart(event.detail.target); }
+    if (event.detail.target && event.detail.target.id === "panel") {
+      var config = event.detail.requestConfig || {};
+      focusStart(event.detail.target, config.path);
+    }
   });
   document.addEventListener("DOMContentLoaded", function () {
     var summary = document.querySelector(".error-summary");

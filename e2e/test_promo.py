@@ -1,0 +1,50 @@
+"""A promo code: an unknown one is refused plainly, a real one (any case) unlocks its plan."""
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from .conftest import Customer
+
+pytestmark = pytest.mark.e2e
+
+UNKNOWN = "We don't recognise that promo code. Check it, or continue without one."
+
+
+def test_invalid_then_valid_promo_code(customer: Customer) -> None:
+    customer.when_i_start_signing_up()
+    customer.then_i_am_on_step("zip", 1, 10)
+    customer.when_i_enter_my_zip("75201")
+    customer.then_i_am_on_step("promo", 2, 10)
+
+    customer.when_i_enter_promo("NOPE")
+    expect(customer.page).to_have_url(customer.url_of("/signup/promo"))
+    customer.then_there_is_an_error("promo", UNKNOWN)
+    expect(customer.error_summary).to_be_focused()
+    customer.then_the_field_holds("Promo code (optional)", "NOPE")
+    expect(customer.page.get_by_role("button", name="Continue without a code")).to_be_visible()
+    customer.shot("promo-unknown")
+
+    # The summary's link takes the customer to the field.
+    customer.error_summary.get_by_role("link", name=UNKNOWN).click()
+    expect(customer.field("Promo code (optional)")).to_be_focused()
+
+    customer.when_i_enter_promo("save10")
+    customer.then_i_am_on_step("customer-type", 3, 10)
+    customer.when_i_say_it_is_for_my("Home (residential)")
+    customer.then_i_am_on_step("referral", 4, 10)
+    customer.when_i_heard_about_you_from("Social media")
+    customer.then_i_am_on_step("plans", 5, 10)
+
+    customer.then_i_see("Plans for homes in 75201, delivered by Oncor Electric Delivery, with promo code SAVE10.")
+    special = customer.page.get_by_role("article", name="Save 10 Special 12")
+    expect(special).to_be_visible()
+    expect(special.locator(".plan-price")).to_have_text("10.7¢ per kWh energy charge")
+    expect(special.get_by_role("cell")).to_have_text(["19.1¢", "17.7¢", "17.0¢"])
+    expect(customer.page.get_by_role("article")).to_have_count(7)  # the six web plans and the special
+
+    # The code is kept, upper-cased, when the customer goes back to it.
+    for slug in ("referral", "customer-type", "promo"):
+        customer.back_button()
+        customer.then_i_am_on_step(slug, label=f"back-to-{slug}")
+    customer.then_the_field_holds("Promo code (optional)", "SAVE10")
