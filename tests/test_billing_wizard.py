@@ -49,6 +49,9 @@ def test_slow_billing_system_never_holds_up_the_customer(make_app, standin):
         assert standin.stats()["prospects_created"] == 0  # both customers done before billing answered
     finally:
         app.extensions["billing_drain_stop"].set()
+        standin.stop()  # the stuck request fails at once; the worker thread then sees the stop
+        app.extensions["billing_drain_thread"].join(timeout=15)
+        assert not app.extensions["billing_drain_thread"].is_alive()
 
 
 def test_my_account_follows_the_status_to_accepted_and_survives_an_outage(make_app, standin, session):

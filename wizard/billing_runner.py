@@ -36,4 +36,5 @@ def start_background_drain(app: Flask) -> threading.Thread:
     thread = threading.Thread(target=w.run, name="billing-worker", daemon=True)
     thread.start()
     app.extensions["billing_drain_stop"] = w.stop
+    app.extensions["billing_drain_thread"] = thread
     return thread
