@@ -3,7 +3,8 @@
 # e.g. `bench/run.sh --seconds 10`). Installs wrk from Debian when missing, starts a throwaway
 # PostgreSQL (scripts/services.sh), serves the wizard and a bare Flask route with gunicorn and
 # config/gunicorn.conf.py, prints every figure beside its target, and stops everything
-# afterwards, also on failure or Ctrl-C. Takes about 4 minutes on 2 cores.
+# afterwards, also on failure or Ctrl-C; then times billing delivery with one and two workers
+# (bench/billing_delivery.py). Takes about 3 minutes on 2 cores.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/services.sh
@@ -27,4 +28,5 @@ bench_pid=$!
 status=0
 wait "$bench_pid" || status=$?
 bench_pid=
+[ "$status" -eq 0 ] && { python3 bench/billing_delivery.py || status=$?; }
 exit "$status"

@@ -30,9 +30,11 @@ def when_ready(server):
 
 def post_fork(server, worker):
     """Each worker opens its own database connections: never reuse the master's."""
-    from wizard.extensions import db
+    app = server.app.wsgi()
+    if "db" in getattr(app, "extensions", {}):  # bench/bare.py shares these settings
+        from wizard.extensions import db
 
-    db.engine(server.app.wsgi()).dispose(close=False)
+        db.engine(app).dispose(close=False)
 # Behind a load balancer: trust its X-Forwarded-* headers only from these addresses.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 accesslog = os.environ.get("ACCESS_LOG", "-")

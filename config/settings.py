@@ -48,7 +48,7 @@ class Settings:
     SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", False)
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
-    # argon2id at OWASP's second profile (t=2, m=19 MiB, p=1): ~22 ms a hash on the 2-core
+    # argon2id at OWASP's second profile (t=2, m=19 MiB, p=1): 18-22 ms a hash on the 2-core
     # reference machine, so a worker stays inside its memory budget and a burst of signups
     # does not queue behind hashing; 19 MiB of memory hardness still defeats GPU cracking.
     ARGON2_TIME_COST = _env_int("ARGON2_TIME_COST", 2)

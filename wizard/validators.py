@@ -5,6 +5,10 @@ import datetime as dt
 import re
 from typing import Optional, Sequence
 
+# Imported at start-up on purpose: gunicorn preloads the app, so its ~13 MiB of word lists are
+# shared by every worker instead of loaded privately by each.
+from zxcvbn import zxcvbn
+
 ZIP_RE = re.compile(r"[0-9]{5}")
 USERNAME_RE = re.compile(r"[A-Za-z0-9._@+-]{3,64}")
 PASSWORD_MIN = 12
@@ -98,8 +102,6 @@ def password_problem(password: str, username: str) -> Optional[str]:
         return f"Your password must be {PASSWORD_MAX} characters or fewer."
     if username and password.casefold() == username.casefold():
         return "Your password must not be your username."
-    from zxcvbn import zxcvbn  # ~13 MiB of word lists: loaded on the first password checked
-
     # zxcvbn knows the 30,000 most common passwords and the patterns they follow
     # (keyboard walks, repeats, years); score 0-1 means guessable within hours.
     result = zxcvbn(password[:72], user_inputs=[username] if username else [])  # its input limit
