@@ -66,6 +66,9 @@ def test_new_and_existing_customers_take_different_steps():
                    "credentials", "review"]
     assert existing == ["zip", "promo", "customer-type", "referral", "plans", "customer", "sign-in", "premise",
                         "review"]
+    another = [s.slug for s in journey.visible(STEPS, {"customer_status": "existing", "account_via": "session",
+                                                       "another_premise": True, "utilities": ["oncor"]})]
+    assert another == ["zip", "promo", "customer-type", "referral", "plans", "premise", "review"]
 
 
 @pytest.mark.parametrize("answers,done", [

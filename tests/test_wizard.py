@@ -441,6 +441,17 @@ def test_existing_customer_adds_a_premise_without_retyping_identity(app, wizard,
     assert enrollments[0].number in account_page and enrollments[1].number in account_page
 
 
+def test_signed_in_customer_choosing_existing_is_not_asked_to_sign_in_again(app, wizard, session):
+    wizard.walk()
+    wizard.submit()
+    wizard.post("/signup/restart", {})  # a fresh draft, still signed in
+    wizard.walk({k: v for k, v in DALLAS_SWITCH.items() if k in ("zip", "promo", "customer-type", "referral", "plans")})
+    assert wizard.answer("customer", {"customer_status": "existing"}).location.endswith("/signup/premise")
+    wizard.answer("premise", {**PREMISE, "service_line1": "5 Pine St", "esi_id": "10443720005555555"})
+    assert wizard.submit().location.endswith("/signup/confirmation")
+    assert count(session, Enrollment) == 2 and count(session, Customer) == 1
+
+
 def test_enroll_and_add_another_premise_from_review(wizard, session):
     wizard.walk()
     response = wizard.submit(another="1")
@@ -448,7 +459,9 @@ def test_enroll_and_add_another_premise_from_review(wizard, session):
     wizard.answer("zip", {"zip": "77002"})
     wizard.answer("promo", {"promo": ""})
     assert wizard.answer("referral", {"referral": "friend"}).location.endswith("/signup/plans")
-    wizard.answer("plans", {"plan": "STEADY24"})
+    # Signed in already: no "are you a customer?", no second sign-in, no identity questions.
+    assert wizard.answer("plans", {"plan": "STEADY24"}).location.endswith("/signup/premise")
+    assert "Step 6 of 7: Service address" in html(wizard.get("/signup/premise"))
     wizard.answer("premise", {**PREMISE, "esi_id": "1008901000123456789012", "service_city": "Houston"})
     assert wizard.submit().location.endswith("/signup/confirmation")
     assert count(session, Enrollment) == 2 and count(session, Customer) == 1

@@ -166,6 +166,6 @@ def _consent(ctx: DraftContext, evidence: ConsentEvidence, supplier: str) -> dic
 
 def start_another_premise(account: Account) -> dict[str, Any]:
     """Answers that begin a new draft for an existing customer: identity is not asked again."""
-    return {"customer_status": "existing", "account_id": account.id,
-            "customer_type": account.customer.customer_type}
+    return {"customer_status": "existing", "account_id": account.id, "account_via": "session",
+            "another_premise": True, "customer_type": account.customer.customer_type}
 

@@ -11,7 +11,7 @@ from typing import Any, Callable, Mapping
 
 from flask import current_app
 from werkzeug.datastructures import MultiDict
-from flask_login import login_user
+from flask_login import current_user, login_user
 from . import catalog, forms
 from .context import DraftContext
 from .extensions import db
@@ -28,8 +28,23 @@ def _new_customer(a: Answers) -> bool:
     return a.get("customer_status") == "new"
 
 
-def _existing_customer(a: Answers) -> bool:
-    return a.get("customer_status") == "existing"
+def _existing_customer_to_sign_in(a: Answers) -> bool:
+    """Existing customers sign in, unless they came already signed in to My Account."""
+    return a.get("customer_status") == "existing" and a.get("account_via") != "session"
+
+
+def _not_another_premise(a: Answers) -> bool:
+    """A draft begun from My Account ("enroll another address") knows who the customer is."""
+    return not a.get("another_premise")
+
+
+def _save_customer_status(form: forms.StepForm, ctx: DraftContext) -> dict[str, Any]:
+    out: dict[str, Any] = {"customer_status": form.customer_status.data}
+    if out["customer_status"] == "existing" and current_user.is_authenticated:
+        out.update(account_id=current_user.id, account_via="session")  # no second sign-in
+    else:
+        out.update(account_id=None, account_via=None)
+    return out
 
 
 def _default_load(form_cls: type[forms.StepForm]) -> Callable[[DraftContext], dict[str, Any]]:
@@ -86,7 +101,7 @@ def _save_sign_in(form: forms.StepForm, ctx: DraftContext) -> dict[str, Any]:
         account.password_hash = hash_password(form.password.data)
         db.session.commit()
     login_user(account)
-    return {"account_id": account.id}
+    return {"account_id": account.id, "account_via": "sign-in"}
 
 
 def _load_about_you(ctx: DraftContext) -> dict[str, Any]:
@@ -154,9 +169,9 @@ STEPS: tuple[Step, ...] = (
     Step("referral", "How you heard about us", forms.ReferralForm, done=lambda a: "referral" in a),
     Step("plans", "Choose a plan", forms.PlanForm, done=lambda a: "plan" in a),
     Step("customer", "New or existing customer", forms.CustomerStatusForm,
-         done=lambda a: "customer_status" in a),
-    Step("sign-in", "Sign in to My Account", forms.SignInForm, done=lambda a: "account_id" in a,
-         applies=_existing_customer, load=lambda ctx: {}, save=_save_sign_in),
+         done=lambda a: "customer_status" in a, applies=_not_another_premise, save=_save_customer_status),
+    Step("sign-in", "Sign in to My Account", forms.SignInForm, done=lambda a: bool(a.get("account_id")),
+         applies=_existing_customer_to_sign_in, load=lambda ctx: {}, save=_save_sign_in),
     Step("about-you", "About you", forms.AboutYouForm,
          done=lambda a: "first_name" in a and (a.get("state") != "TX" or "identity_enc" in a)
          and (a.get("customer_type") != "commercial" or bool(a.get("business_name"))),

@@ -169,7 +169,8 @@ def review() -> Response:
 def _submit(draft: Draft, ctx: DraftContext, supplier: str) -> Response:
     existing = ctx.answers.get("customer_status") == "existing"
     if existing and (not current_user.is_authenticated or current_user.id != ctx.answers.get("account_id")):
-        drafts.save(draft, {k: v for k, v in ctx.answers.items() if k != "account_id"})
+        drafts.save(draft, {k: v for k, v in ctx.answers.items()
+                            if k not in ("account_id", "account_via", "another_premise")})
         flash("Sign in to My Account again to enroll this address.", "error")
         return redirect(url_for("signup.step", slug="sign-in"), 303)
     evidence = ConsentEvidence(ip=request.remote_addr, user_agent=request.user_agent.string)
