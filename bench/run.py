@@ -305,11 +305,6 @@ def machine_busy_seconds() -> float:
     return (user + nice + system + irq + softirq + steal) / CLK_TCK
 
 
-def own_cpu_seconds() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
-
-
 def tree_cpu_seconds(pid: int) -> float:
     """CPU time of `pid` and its children so far: its own, the reaped children's, the live ones'."""
     own, reaped = proc_cpu_ticks(pid)
@@ -396,13 +391,13 @@ def run_wrk(url: str, seconds: int, script: Optional[Path] = None, headers: tupl
         cmd += ["-s", str(script)]
     cmd.append(url)
     cpu_before = cpu() if cpu else {}
-    busy_before, own_before = machine_busy_seconds(), own_cpu_seconds()
+    busy_before = machine_busy_seconds()
     children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 60, stdin=subprocess.DEVNULL)
     wall = time.perf_counter() - started
     children_after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    busy_after, own_after = machine_busy_seconds(), own_cpu_seconds()
+    busy_after = machine_busy_seconds()
     cpu_after = cpu() if cpu else {}
     if out.returncode != 0:
         raise BenchError(f"wrk failed ({out.returncode}): {out.stderr or out.stdout}")

@@ -508,6 +508,11 @@ def test_zip_lookups_are_rate_limited(make_app):
     assert wizard.get("/signup/zip").status_code == 200  # only lookups are limited
 
 
+def test_junk_in_urls_is_a_404_not_a_server_error(client):
+    assert client.get("/documents/%00/efl").status_code == 404
+    assert client.get("/signup/%00").status_code == 404
+
+
 def test_documents_are_served(client):
     efl = client.get("/documents/SAVER12/efl?utility=oncor")
     assert efl.status_code == 200 and "Electricity Facts Label" in html(efl) and "18.9¢" in html(efl)
@@ -538,3 +543,23 @@ def test_billing_drain_command_drops_the_xml_and_account_shows_the_status(app, w
     assert (Path(app.config["BILLING_DROP_DIR"]) / f"{number}.xml").exists()
     assert "Submitted: Awaiting Response" in html(wizard.get("/account/"))
     assert "Sent 0 enrollment(s)" in runner.invoke(args=["billing", "drain"]).output
+
+
+JUNK = ["", " ", "x" * 5000, "\x00", "<script>alert(1)</script>", "٣٤٥", "2026-02-30", "-1", "☃" * 50]
+
+
+@pytest.mark.parametrize("slug,fields", [
+    ("zip", ["zip"]), ("promo", ["promo"]), ("customer-type", ["customer_type"]), ("referral", ["referral"]),
+    ("plans", ["plan"]), ("customer", ["customer_status"]),
+    ("about-you", list(DALLAS_SWITCH["about-you"])), ("premise", list(DALLAS_SWITCH["premise"]) + ["requested_date"]),
+    ("credentials", ["username", "password"]),
+])
+def test_junk_in_any_field_is_answered_kindly_never_with_a_server_error(wizard, slug, fields):
+    steps = list(DALLAS_SWITCH)
+    wizard.walk({k: v for k, v in DALLAS_SWITCH.items() if steps.index(k) < steps.index(slug)})
+    for field in fields:
+        for junk in JUNK:
+            response = wizard.post(f"/signup/{slug}", {**DALLAS_SWITCH[slug], field: junk})
+            assert response.status_code in (303, 422), (field, junk[:20], response.status_code)
+            if response.status_code == 303:  # accepted: walk back to the step for the next try
+                wizard.walk({k: v for k, v in DALLAS_SWITCH.items() if steps.index(k) <= steps.index(slug)})

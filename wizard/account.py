@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 from wtforms import PasswordField, StringField
@@ -14,12 +13,13 @@ from billing.models import Enrollment
 from .accounts import authenticate
 from .drafts import SESSION_KEY
 from .extensions import db, limiter
+from .forms import SafeForm
 from .rendering import render_page
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
 
-class LoginForm(FlaskForm):
+class LoginForm(SafeForm):
     """My Account username and password."""
 
     username = StringField("Username", validators=[InputRequired("Enter your username.")],

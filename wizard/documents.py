@@ -1,6 +1,8 @@
 """The plan documents (EFL, TOS, YRAC), rendered from the catalog so they always match it."""
 from __future__ import annotations
 
+import re
+
 from flask import Blueprint, abort, current_app, render_template, request
 from sqlalchemy import select
 from werkzeug.wrappers import Response
@@ -11,6 +13,7 @@ from .pricing import price_table
 
 bp = Blueprint("documents", __name__, url_prefix="/documents")
 
+PLAN_CODE = re.compile(r"[A-Za-z0-9_-]{1,32}")
 KINDS = {"efl": "Electricity Facts Label", "tos": "Terms of Service",
          "yrac": "Your Rights as a Customer"}
 
@@ -18,8 +21,10 @@ KINDS = {"efl": "Electricity Facts Label", "tos": "Terms of Service",
 @bp.get("/<plan_code>/<kind>")
 def document(plan_code: str, kind: str) -> Response | str:
     """A plan's document; the EFL shows the average prices for the utility asked for."""
+    if kind not in KINDS or not PLAN_CODE.fullmatch(plan_code):
+        abort(404)
     plan = db.session.get(Plan, plan_code)
-    if plan is None or kind not in KINDS:
+    if plan is None:
         abort(404)
     utilities = db.session.scalars(select(Utility).where(Utility.state_code == plan.state_code)
                                   .order_by(Utility.name)).all()

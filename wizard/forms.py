@@ -41,12 +41,28 @@ def _require_date(field: DateField, empty: str, invalid: str) -> None:
         raise StopValidation(invalid if raw else empty)
 
 
-class StepForm(FlaskForm):
-    """A wizard step's form; `ctx` is the draft it belongs to."""
+_CONTROL = dict.fromkeys(c for c in range(32) if c not in (9, 10, 13))
+
+
+def _no_control_characters(value: Any) -> Any:
+    """Drop NUL and other control characters: never meaningful, and PostgreSQL refuses NUL."""
+    return value.translate(_CONTROL) if isinstance(value, str) else value
+
+
+class SafeForm(FlaskForm):
+    """Every form of the product: text input is cleaned of control characters first."""
 
     class Meta:
-        # Errors are rendered by our own summary and field macros.
         locales = ("en_US", "en")
+
+        def bind_field(self, form: Any, unbound_field: Any, options: dict[str, Any]) -> Any:
+            filters = unbound_field.kwargs.get("filters", ())
+            unbound_field.kwargs["filters"] = [_no_control_characters, *filters]
+            return unbound_field.bind(form=form, **options)
+
+
+class StepForm(SafeForm):
+    """A wizard step's form; `ctx` is the draft it belongs to."""
 
     ctx: "DraftContext"
 

@@ -2,16 +2,16 @@
 from __future__ import annotations
 
 from email_validator import EmailNotValidError, validate_email
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import EmailField
 from wtforms.validators import InputRequired, ValidationError
 
 from .extensions import db
+from .forms import SafeForm
 from .models import AreaWaitlist
 
 
-class WaitlistForm(FlaskForm):
+class WaitlistForm(SafeForm):
     """An email address to tell when we serve the ZIP."""
 
     email = EmailField("Email address", validators=[InputRequired("Enter your email address.")],
