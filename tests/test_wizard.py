@@ -311,6 +311,15 @@ def test_back_button_keeps_unsaved_input(wizard):
     assert "234-56-7890" not in page
 
 
+def test_back_button_never_keeps_secrets_in_clear(wizard, session):
+    wizard.walk(until="about-you")
+    wizard.post("/signup/about-you", {**ABOUT, "date_of_birth": "1975-05-05", "nav": "back"})
+    unsaved = session.scalar(select(Draft)).answers["_unsaved"]["about-you"]
+    assert unsaved["first_name"] == "Ana"
+    assert "date_of_birth" not in unsaved and "identity_value" not in unsaved
+    assert "1975-05-05" not in str(session.scalar(select(Draft)).answers)
+
+
 def test_change_link_from_review_comes_back_to_review(wizard):
     wizard.walk()
     page = html(wizard.get("/signup/review"))

@@ -188,7 +188,7 @@ class SignInForm(StepForm):
 class AboutYouForm(StepForm):
     """Customer details; Texas adds date of birth and the identity value, businesses their name."""
 
-    sensitive = ("identity_value",)
+    sensitive = ("identity_value", "date_of_birth")  # stored only encrypted, never as typed input
     first_name = StringField("First name", filters=[_strip],
                              validators=[InputRequired("Enter your first name."),
                                          Length(max=80, message="First name must be 80 characters or fewer.")],
