@@ -99,7 +99,13 @@ class LiveServer:
 
 
 @pytest.fixture
-def live_server(tmp_path: Path) -> Iterator[LiveServer]:
+def server_settings() -> dict:
+    """Settings a test module overrides for its server (e.g. another billing adapter)."""
+    return {}
+
+
+@pytest.fixture
+def live_server(tmp_path: Path, server_settings: dict) -> Iterator[LiveServer]:
     """A real HTTP server (werkzeug, threaded) for a fresh app and database; stopped afterwards."""
     drop_dir = tmp_path / "billing-drop"
     app = create_app({
@@ -117,6 +123,7 @@ def live_server(tmp_path: Path) -> Iterator[LiveServer]:
         "AUTO_MIGRATE": True,
         "SESSION_COOKIE_SECURE": False,  # plain http on 127.0.0.1
         "REMEMBER_COOKIE_SECURE": False,
+        **server_settings,
     })
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="e2e-server", daemon=True)
@@ -124,6 +131,9 @@ def live_server(tmp_path: Path) -> Iterator[LiveServer]:
     try:
         yield LiveServer(app=app, base_url=f"http://127.0.0.1:{server.server_port}", drop_dir=drop_dir)
     finally:
+        if "billing_drain_stop" in app.extensions:  # a billing worker thread was started
+            app.extensions["billing_drain_stop"].set()
+            app.extensions["billing_drain_thread"].join(timeout=15)
         server.shutdown()
         thread.join(timeout=10)
         server.server_close()

@@ -72,7 +72,9 @@ def test_my_account_follows_the_status_to_accepted_and_survives_an_outage(make_a
     wizard.answer("premise", {**DALLAS_SWITCH["premise"], "service_line1": "9 Oak St", "esi_id": "10443720009999999"})
     wizard.submit()
     drain_once(app)
-    assert "Submission Not Sent: Connection Error" in text(wizard.get("/account/"))
+    page = text(wizard.get("/account/"))
+    assert "Submission Not Sent: Connection Error" in page and "We keep trying; nothing to do." in page
+    assert "ConnectionError" not in page  # technical messages are for operations
     standin.fault("none")  # back up
     time.sleep(0.01)
     drain_once(app)

@@ -8,6 +8,7 @@ from werkzeug.wrappers import Response
 from wtforms import PasswordField, StringField
 from wtforms.validators import InputRequired, ValidationError
 
+from billing import Status
 from billing.models import Enrollment
 
 from .accounts import authenticate
@@ -17,6 +18,28 @@ from .forms import SafeForm
 from .rendering import render_page
 
 bp = Blueprint("account", __name__, url_prefix="/account")
+
+
+#: What each status means for the customer; operations' technical messages stay in operations.
+CUSTOMER_NOTES = {
+    Status.NEW: "Received. We are sending it to our billing system.",
+    Status.AWAITING_RESPONSE: "Sent. Waiting for the utility to confirm the start date.",
+    Status.PENDING: "Sent. Waiting for the utility to confirm the start date.",
+    Status.CONNECTION_ERROR: "Not sent yet: our billing system did not answer. We keep trying; nothing to do.",
+    Status.WITH_ERRORS: "We need to check a detail. Customer service will contact you.",
+    Status.ON_HOLD: "Our team is looking at it and will contact you if anything is needed.",
+    Status.ON_HOLD_QUOTE: "Customer service is preparing your quote.",
+}
+
+
+def customer_note(status: str, message: str | None) -> str | None:
+    """The line shown under a status in My Account."""
+    if status in (Status.ACCEPTED, Status.REJECTED):
+        return message  # the start date, or the utility's reason
+    try:
+        return CUSTOMER_NOTES.get(Status(status))
+    except ValueError:
+        return None
 
 
 class LoginForm(SafeForm):
@@ -41,7 +64,7 @@ def home() -> Response:
         select(Enrollment).where(Enrollment.customer_id == current_user.customer_id)
         .order_by(Enrollment.id.desc())
     ).all()
-    return render_page("account/home.html", title="My Account", enrollments=enrollments)
+    return render_page("account/home.html", title="My Account", enrollments=enrollments, note=customer_note)
 
 
 @bp.route("/login", methods=["GET", "POST"])
