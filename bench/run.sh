@@ -4,7 +4,8 @@
 # PostgreSQL (scripts/services.sh), serves the wizard and a bare Flask route with gunicorn and
 # config/gunicorn.conf.py, prints every figure beside its target, and stops everything
 # afterwards, also on failure or Ctrl-C; then times billing delivery with one and two workers
-# (bench/billing_delivery.py). Takes about 3 minutes on 2 cores.
+# (bench/billing_delivery.py) and the national ZIP import and catalog lookups
+# (bench/zip_catalog.py). Takes about 3 minutes on 2 cores.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/services.sh
@@ -29,4 +30,5 @@ status=0
 wait "$bench_pid" || status=$?
 bench_pid=
 [ "$status" -eq 0 ] && { python3 bench/billing_delivery.py || status=$?; }
+[ "$status" -eq 0 ] && { python3 -c 'import zipcodes' 2>/dev/null || python3 -m pip install --quiet --root-user-action=ignore zipcodes; python3 bench/zip_catalog.py || status=$?; }
 exit "$status"

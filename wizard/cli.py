@@ -14,6 +14,7 @@ from .billing_runner import worker as billing_worker
 from .extensions import db
 
 drafts_cli = AppGroup("drafts", help="Unfinished wizards.")
+catalog_cli = AppGroup("catalog", help="The plan catalog and service areas.")
 billing_cli = AppGroup("billing", help="Hand-off of enrollments to the billing system.")
 
 
@@ -24,6 +25,22 @@ def purge_command(batch: int) -> None:
     with db.sessionmaker(current_app)() as session:
         count = draft_store.purge(session, batch=batch)
     click.echo(f"Purged {count} expired draft(s).")
+
+
+@catalog_cli.command("import-zips")
+@click.argument("csv_file", type=click.File("r", encoding="utf-8-sig"))
+def import_zips_command(csv_file) -> None:
+    """Import the ZIP-to-utility map from CSV_FILE (header zip,utility): all rows or none."""
+    from .zip_import import import_zips
+
+    with db.sessionmaker(current_app)() as session:
+        report = import_zips(session, csv_file)
+    if not report.ok:
+        for error in report.errors:
+            click.echo(str(error), err=True)
+        raise click.ClickException(f"Nothing imported: {len(report.errors)} problem(s) in {csv_file.name}.")
+    click.echo(f"Imported {report.zips} ZIP code(s): {report.added} pair(s) added, {report.removed} removed, "
+               f"{report.unchanged} unchanged.")
 
 
 @billing_cli.command("drain")
@@ -58,4 +75,5 @@ def register(app: Flask) -> None:
 
     app.cli.add_command(db_cli)
     app.cli.add_command(drafts_cli)
+    app.cli.add_command(catalog_cli)
     app.cli.add_command(billing_cli)
