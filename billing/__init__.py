@@ -14,12 +14,12 @@ from .polling import poll_statuses
 from .prospect import Prospect
 from .settings import BillingSettings
 from .status import EnrollmentStatus, StatusStep, status_of
-from .statuses import IN_FLIGHT, Status, can_transition
+from .statuses import Status, can_transition
 from .worker import Worker
 
 __all__ = [
     "Base", "BillingSettings", "BillingSystem", "BillingUnavailable", "Customer", "DrainReport", "Enrollment",
-    "EnrollmentStatus", "FieldCipher", "IN_FLIGHT", "Mailer", "Outcome", "OutboxItem", "Prospect", "Sent",
+    "EnrollmentStatus", "FieldCipher", "Mailer", "Outcome", "OutboxItem", "Prospect", "Sent",
     "Status", "StatusChange", "StatusReport", "StatusStep", "TransitionError", "Worker", "backoff",
     "can_transition", "drain", "enqueue", "make_billing_system", "poll_statuses", "set_status", "status_of",
 ]

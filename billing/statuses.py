@@ -26,11 +26,6 @@ class Status(StrEnum):
     PRICE_UPDATE_REJECTED = "Price Plan Update Rejected"
 
 
-#: Statuses in which the enrollment is still on its way to the billing system.
-IN_FLIGHT = frozenset(
-    {Status.NEW, Status.AWAITING_RESPONSE, Status.PENDING, Status.CONNECTION_ERROR}
-)
-
 _OPERATOR = {Status.CANCELLED, Status.CANCELLED_TEST}
 _ACCOUNT_LIFE = {
     Status.DROPPED, Status.EXPIRED, Status.RENEWAL_PENDING, Status.RENEWED, Status.ARCHIVED,
