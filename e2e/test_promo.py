@@ -41,7 +41,7 @@ def test_invalid_then_valid_promo_code(customer: Customer) -> None:
     expect(special).to_be_visible()
     expect(special.locator(".plan-price")).to_have_text("10.7¢ per kWh energy charge")
     expect(special.get_by_role("cell")).to_have_text(["19.1¢", "17.7¢", "17.0¢"])
-    expect(customer.page.get_by_role("article")).to_have_count(7)  # the six web plans and the special
+    expect(customer.page.get_by_role("article")).to_have_count(8)  # the seven web plans and the special
 
     # The code is kept, upper-cased, when the customer goes back to it.
     for slug in ("referral", "customer-type", "promo"):

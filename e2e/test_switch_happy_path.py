@@ -18,8 +18,8 @@ pytestmark = pytest.mark.e2e
 #: Average prices of Lone Star Saver 12 with Oncor delivery, worked out by hand from the demo
 #: catalog: (11.9 + 5.5833) ¢/kWh + ($9.95 + $4.23) / usage, rounded to 0.1¢.
 SAVER12_ONCOR = {"500 kWh": "20.3¢", "1,000 kWh": "18.9¢", "2,000 kWh": "18.2¢"}
-RESIDENTIAL_WEB_PLANS = ["Short Term 6", "Flex Variable 6", "Lone Star Saver 12", "Sunbelt Green 12",
-                         "Steady 24", "Long Haul 36"]
+RESIDENTIAL_WEB_PLANS = ["Short Term 6", "Flex Variable 6", "Credit Saver 12", "Lone Star Saver 12",
+                         "Sunbelt Green 12", "Steady 24", "Long Haul 36"]
 
 
 def test_texas_switch_happy_path_with_javascript(customer: Customer, live_server) -> None:

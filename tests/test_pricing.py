@@ -29,6 +29,8 @@ def test_price_table_uses_state_levels():
     class Plan:
         energy_cents_per_kwh = D("10")
         base_fee = D("5")
+        bill_credit = None
+        bill_credit_min_kwh = None
 
     class Utility:
         delivery_cents_per_kwh = D("5")
@@ -41,3 +43,15 @@ def test_price_table_uses_state_levels():
 def test_usage_must_be_positive():
     with pytest.raises(ValueError):
         average_price(D("10"), D("0"), D("0"), D("0"), 0)
+
+
+def test_usage_bill_credit_applies_from_its_minimum_usage():
+    # Credit Saver 12 on Oncor: 9.5 c/kWh, no base fee, $100 off a month of 1,000 kWh or more.
+    # 500 kWh:  (4750 + 2791.65 + 423) / 500 = 15.929 -> 15.9 (no credit)
+    # 1000 kWh: (9500 + 5583.3 + 423 - 10000) / 1000 = 5.5063 -> 5.5
+    # 2000 kWh: (19000 + 11166.6 + 423 - 10000) / 2000 = 10.2948 -> 10.3
+    args = (D("9.5"), D("0"), D("5.5833"), D("4.23"))
+    assert average_price(*args, 500, D("100"), 1000) == D("15.9")
+    assert average_price(*args, 1000, D("100"), 1000) == D("5.5")
+    assert average_price(*args, 2000, D("100"), 1000) == D("10.3")
+    assert average_price(*args, 999, D("100"), 1000) > average_price(*args, 1000, D("100"), 1000)

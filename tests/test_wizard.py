@@ -169,6 +169,15 @@ def test_plans_show_efl_facts_and_average_prices(wizard):
         assert text in article, text
 
 
+def test_bill_credit_plan_shows_credit_and_its_effect_on_average_prices(wizard):
+    wizard.walk(until="plans")
+    page = html(wizard.get("/signup/plans"))
+    article = page[page.index('id="plan-CREDIT12"'):]
+    article = article[:article.index("</article>")]
+    for text in ("$100 in a month of 1,000 kWh or more", "$15 per remaining month", "15.9¢", "5.5¢", "10.3¢"):
+        assert text in article, text
+
+
 @pytest.mark.parametrize("plan", ["PHONE12", "SAVE10PLAN", "BIZ12", "NOSUCH", ""])
 def test_plan_not_offered_is_refused_even_if_posted_by_hand(wizard, session, plan):
     wizard.walk(until="plans")

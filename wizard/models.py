@@ -70,6 +70,11 @@ class Plan(Base):
     base_fee: Mapped[Decimal] = mapped_column(Money)
     term_months: Mapped[int]
     early_termination_fee: Mapped[Decimal] = mapped_column(Money)
+    #: The fee is charged per remaining month of the term rather than once.
+    etf_per_remaining_month: Mapped[bool] = mapped_column(default=False, server_default=false())
+    #: A usage bill credit: `bill_credit` dollars off a month of at least `bill_credit_min_kwh`.
+    bill_credit: Mapped[Optional[Decimal]] = mapped_column(Money)
+    bill_credit_min_kwh: Mapped[Optional[int]]
     renewable_percent: Mapped[int]
     customer_types: Mapped[list[Any]]
     #: Channels that may sell it: "web", "agent", ...
