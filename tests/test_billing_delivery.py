@@ -137,9 +137,8 @@ def test_worker_killed_with_sigkill_mid_batch_then_restarted_loses_and_duplicate
     assert "Stopped." in (tmp_path / "worker2.log").read_text()
 
 
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)  # FOR UPDATE SKIP LOCKED
 def test_two_workers_on_postgresql_never_send_a_row_twice(store, cipher, cipher_key, standin, database_url, tmp_path):
-    if not database_url.startswith("postgresql"):
-        pytest.skip("FOR UPDATE SKIP LOCKED is the PostgreSQL path")
     add(store, cipher, 1000)
     workers = [_worker(database_url, cipher_key, standin, tmp_path / f"w{i}.log") for i in (1, 2)]
     try:
