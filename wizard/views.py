@@ -199,8 +199,7 @@ def confirmation() -> Response:
     if draft is None or not draft.enrollment_id:
         return redirect(url_for("signup.start"))
     enrollment = db.session.get(Enrollment, draft.enrollment_id)
-    ctx = _context(None)
-    return render_page("signup/confirmation.html", title="You're enrolled", enrollment=enrollment, ctx=ctx,
+    return render_page("signup/confirmation.html", title="You're enrolled", enrollment=enrollment,
                        **_dates(enrollment))
 
 
