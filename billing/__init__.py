@@ -9,7 +9,7 @@ from .adapters import BillingSystem, BillingUnavailable, Outcome, Sent, StatusRe
 from .crypto import FieldCipher
 from .mail import Mailer
 from .models import Base, Customer, Enrollment, OutboxItem, StatusChange
-from .outbox import DrainReport, TransitionError, backoff, drain, enqueue, set_status
+from .outbox import DrainReport, TransitionError, backoff, cancel, drain, enqueue, resubmit, set_status
 from .polling import poll_statuses
 from .prospect import Prospect
 from .settings import BillingSettings
@@ -21,5 +21,5 @@ __all__ = [
     "Base", "BillingSettings", "BillingSystem", "BillingUnavailable", "Customer", "DrainReport", "Enrollment",
     "EnrollmentStatus", "FieldCipher", "Mailer", "Outcome", "OutboxItem", "Prospect", "Sent",
     "Status", "StatusChange", "StatusReport", "StatusStep", "TransitionError", "Worker", "backoff",
-    "can_transition", "drain", "enqueue", "make_billing_system", "poll_statuses", "set_status", "status_of",
+    "can_transition", "cancel", "drain", "enqueue", "make_billing_system", "poll_statuses", "resubmit", "set_status", "status_of",
 ]

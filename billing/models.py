@@ -64,6 +64,8 @@ class Enrollment(Base):
     number: Mapped[str] = mapped_column(String(20), unique=True)
     #: Unique per channel submission (the wizard uses its draft id): a replayed submit collides.
     submission_key: Mapped[str] = mapped_column(String(64), unique=True)
+    #: How many times operators resubmitted it after a fix: each resubmission is a new prospect.
+    resubmissions: Mapped[int] = mapped_column(default=0, server_default="0")
     channel: Mapped[str] = mapped_column(String(16))
     customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"), index=True)
     state: Mapped[str] = mapped_column(String(2))
@@ -92,6 +94,12 @@ class Enrollment(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     customer: Mapped[Customer] = relationship(back_populates="enrollments")
+
+    @property
+    def idempotency_key(self) -> str:
+        """Same on every attempt of one submission; new after an operator resubmits."""
+        return self.submission_key + (f"-r{self.resubmissions}" if self.resubmissions else "")
+
     history: Mapped[list[StatusChange]] = relationship(
         back_populates="enrollment", order_by="StatusChange.id"
     )

@@ -57,6 +57,40 @@ def enqueue(session: Session, enrollment: Enrollment) -> None:
     session.add(OutboxItem(enrollment=enrollment))
 
 
+def resubmit(session: Session, enrollment: Enrollment, reason: str) -> None:
+    """An operator's manual resubmission after a fix: back to NEW and queued as a new prospect.
+
+    Only a rejected, errored or held enrollment may be resubmitted (`TransitionError` otherwise).
+    The idempotency key changes, so the billing system creates a prospect from the corrected
+    data instead of answering its earlier refusal again.
+    """
+    set_status(session, enrollment, Status.NEW, reason=reason)
+    enrollment.resubmissions += 1
+    enrollment.billing_reference = None
+    enrollment.status_checked_at = None
+    item = session.scalar(select(OutboxItem).where(OutboxItem.enrollment_id == enrollment.id))
+    if item is None:
+        session.add(OutboxItem(enrollment=enrollment))
+        return
+    now = utcnow()
+    item.created_at = item.available_at = now
+    item.attempts = 0
+    item.claimed_until = item.sent_at = item.gave_up_at = item.last_error = None
+
+
+def cancel(session: Session, enrollment: Enrollment, reason: str, *, test_order: bool = False) -> None:
+    """An operator cancels an enrollment (or marks it a test order) before it is accepted.
+
+    An unsent one is taken out of the outbox so it is never delivered.
+    """
+    set_status(session, enrollment, Status.CANCELLED_TEST if test_order else Status.CANCELLED, reason=reason)
+    item = session.scalar(select(OutboxItem).where(OutboxItem.enrollment_id == enrollment.id,
+                                                   OutboxItem.sent_at.is_(None)))
+    if item is not None:
+        item.gave_up_at = utcnow()
+        item.last_error = "cancelled by an operator"
+
+
 def backoff(attempt: int, base: float, cap: float, rng: Optional[random.Random] = None) -> float:
     """Seconds to wait before attempt `attempt` + 1: full jitter over an exponential ceiling."""
     return (rng or random).uniform(0, min(cap, base * 2 ** attempt))

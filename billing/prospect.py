@@ -47,7 +47,7 @@ class Prospect:
         c = enrollment.customer
         return cls(
             enrollment_number=enrollment.number,
-            idempotency_key=enrollment.submission_key,
+            idempotency_key=enrollment.idempotency_key,
             channel=enrollment.channel,
             customer_type=c.customer_type,
             first_name=c.first_name,

@@ -84,6 +84,20 @@ class Settings:
     LOOKUP_RATE_LIMIT = os.environ.get("LOOKUP_RATE_LIMIT", "30 per minute")
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")
 
+    # Admin area: its own cookie (path /admin, SameSite=Strict), server-side sessions.
+    ADMIN_SESSION_COOKIE_NAME = "admin"
+    ADMIN_IDLE_TIMEOUT = dt.timedelta(minutes=int(os.environ.get("ADMIN_IDLE_MINUTES", "30")))
+    ADMIN_SESSION_MAX_AGE = dt.timedelta(hours=12)
+    ADMIN_LOGIN_RATE_LIMIT = os.environ.get("ADMIN_LOGIN_RATE_LIMIT", "10 per minute;50 per hour")
+    #: Failed sign-ins before an account is locked; each further failure doubles the lock.
+    ADMIN_LOCK_AFTER = 5
+    ADMIN_LOCK_BASE = dt.timedelta(minutes=1)
+    ADMIN_LOCK_MAX = dt.timedelta(hours=1)
+    #: Largest plan document upload.
+    MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
+    #: Largest request (a ZIP map upload of every US ZIP is about 1 MB).
+    MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+
 
 class TestSettings(Settings):
     """For the test suite: fast hashing, no background thread, fixed keys given by the tests."""

@@ -6,7 +6,7 @@ import secrets
 from pathlib import Path
 from typing import Any, Mapping, Optional
 
-from flask import Flask, redirect, request, url_for
+from flask import Flask, make_response, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
@@ -16,6 +16,7 @@ import billing
 from . import assets, cli, filters
 from .extensions import compress, csrf, db, htmx, limiter, login_manager
 from .rendering import render_page
+from .sessions import AreaSessionInterface, in_admin
 
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
@@ -84,23 +85,28 @@ def register_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "account.login"
     login_manager.login_message = "Sign in to My Account to see that page."
+    login_manager.blueprint_login_views = {"admin": "admin.login"}
+    app.session_interface = AreaSessionInterface()
     from . import accounts  # noqa: F401  registers the user loader
 
 
 def register_blueprints(app: Flask) -> None:
     """The wizard, My Account and plan documents."""
-    from . import account, documents, health, views
+    from . import account, admin, documents, health, views
 
     app.register_blueprint(health.bp)
     app.register_blueprint(views.bp)
     app.register_blueprint(account.bp)
     app.register_blueprint(documents.bp)
+    app.register_blueprint(admin.bp)
     app.add_url_rule("/", "index", lambda: redirect(url_for("signup.start")))
 
 
 ERROR_TEXT = {
     400: ("This page has expired", "For your security the form could not be sent. "
           "Your answers so far are saved: go back to the signup to carry on."),
+    403: ("You can't use that page", "Your staff role does not include this page. "
+          "Ask an admin if you need it."),
     404: ("Page not found", "If you typed the address, check it is correct."),
     405: ("Page not found", "That page cannot be used this way."),
     429: ("Too many attempts", "You have tried this too many times in a short while. "
@@ -117,6 +123,8 @@ def register_errorhandlers(app: Flask) -> None:
         if isinstance(error, CSRFError):
             code = 400
         title, text = ERROR_TEXT[code]
+        if in_admin():
+            return make_response(render_template("admin/error.html", title=title, heading=title, text=text), code)
         return render_page("error.html", code, title=title, text=text, code=code)
 
     app.register_error_handler(HTTPException, handle)

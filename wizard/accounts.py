@@ -5,8 +5,10 @@ from typing import Optional
 
 from sqlalchemy import select
 
+from . import staff
 from .extensions import db, login_manager
-from .models import Account
+from .models import Account, Staff
+from .sessions import in_admin
 from .passwords import verify_password
 
 
@@ -18,9 +20,11 @@ def authenticate(username: str, password: str) -> Optional[Account]:
 
 
 @login_manager.user_loader
-def load_account(account_id: str) -> Optional[Account]:
-    """Flask-Login: the logged-in account from its id in the session."""
-    return db.session.get(Account, int(account_id)) if account_id.isdigit() else None
+def load_user(user_id: str) -> Optional[Account | Staff]:
+    """Flask-Login: staff in the admin area (from its own cookie), customers everywhere else."""
+    if in_admin():
+        return staff.load(db.session, user_id.removeprefix("staff:")) if user_id.startswith("staff:") else None
+    return db.session.get(Account, int(user_id)) if user_id.isdigit() else None
 
 
 def account_of(customer_id: int) -> Optional[Account]:

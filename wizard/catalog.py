@@ -7,12 +7,17 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Optional
 
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import Session
 
-from .models import (Acknowledgement, Plan, Promo, ReferralSource, ServiceArea, State, Utility)
+from billing.models import Enrollment
+from billing.statuses import Status
 
-WEB = "web"
+from .models import (WEB, Acknowledgement, Affiliate, Plan, PlanVisibility, Promo, ReferralSource,
+                     ServiceArea, State, Utility, affiliate_channel)
+
+#: Enrollments that do not use up a promo code.
+_NOT_COUNTED = (Status.CANCELLED.value, Status.CANCELLED_TEST.value)
 
 
 def utilities_for_zip(session: Session, zip_code: str) -> list[Utility]:
@@ -23,10 +28,30 @@ def utilities_for_zip(session: Session, zip_code: str) -> list[Utility]:
     ))
 
 
-def check_promo(session: Session, code: str, today: dt.date) -> tuple[Optional[Promo], Optional[str]]:
+def channel_for(affiliate_code: Optional[str]) -> str:
+    """The channel a wizard sells on: the web, or an affiliate's embedded wizard."""
+    return affiliate_channel(affiliate_code) if affiliate_code else WEB
+
+
+def active_affiliate(session: Session, code: Optional[str]) -> Optional[Affiliate]:
+    """The affiliate with this code (any case) if it is active."""
+    if not code:
+        return None
+    affiliate = session.get(Affiliate, code.strip().upper())
+    return affiliate if affiliate is not None and affiliate.active else None
+
+
+def promo_uses(session: Session, code: str) -> int:
+    """Enrollments that used the promo code, cancelled ones aside."""
+    return session.scalar(select(func.count()).select_from(Enrollment).where(
+        Enrollment.promo_code == code, Enrollment.status.not_in(_NOT_COUNTED))) or 0
+
+
+def check_promo(session: Session, code: str, today: dt.date,
+                affiliate_code: Optional[str] = None) -> tuple[Optional[Promo], Optional[str]]:
     """Find a promo by code (any case); answer it, or None and why it cannot be used."""
     promo = session.get(Promo, code.strip().upper())
-    if promo is None:
+    if promo is None or (promo.affiliate_code and promo.affiliate_code != affiliate_code):
         return None, "We don't recognise that promo code. Check it, or continue without one."
     if today < promo.valid_from:
         return None, (f"That promo code starts on {promo.valid_from:%B %-d, %Y}. "
@@ -34,28 +59,38 @@ def check_promo(session: Session, code: str, today: dt.date) -> tuple[Optional[P
     if today > promo.valid_to:
         return None, (f"That promo code expired on {promo.valid_to:%B %-d, %Y}. "
                       "You can continue without it.")
+    if promo.max_uses is not None and promo_uses(session, promo.code) >= promo.max_uses:
+        return None, ("That promo code has been used the most times it can be. "
+                      "You can continue without it.")
     return promo, None
 
 
-def offered_plans(session: Session, *, state: str, customer_type: str,
-                  promo_code: Optional[str], today: dt.date, channel: str = WEB) -> list[Plan]:
-    """Plans this channel may sell today to this customer type, plus those the promo unlocks."""
-    unlocked: set[str] = set()
+def offered_plans(session: Session, *, state: str, customer_type: str, promo_code: Optional[str],
+                  today: dt.date, channel: str = WEB, utility_code: Optional[str] = None,
+                  affiliate_code: Optional[str] = None) -> list[Plan]:
+    """Plans shown on `channel` today to this customer type and utility, plus those the promo unlocks.
+
+    Filtered in SQL (state, utility, visibility window, availability, promo), so the cost does
+    not grow with the size of the catalog; customer types, a short JSON list, are checked here.
+    """
+    unlocked: list[str] = []
     if promo_code:
-        promo, _ = check_promo(session, promo_code, today)
+        promo, _ = check_promo(session, promo_code, today, affiliate_code)
         if promo is not None:
-            unlocked = set(promo.unlocks)
-    plans = session.scalars(
-        select(Plan).where(Plan.state_code == state).order_by(Plan.term_months, Plan.energy_cents_per_kwh)
-    )
-    return [
-        p for p in plans
-        if channel in p.channels
-        and customer_type in p.customer_types
-        and (p.available_from is None or p.available_from <= today)
-        and (p.available_to is None or today <= p.available_to)
-        and (not p.promo_only or p.code in unlocked)
-    ]
+            unlocked = list(promo.unlocks)
+    shown = exists().where(
+        PlanVisibility.plan_code == Plan.code, PlanVisibility.channel == channel,
+        or_(PlanVisibility.shown_from.is_(None), PlanVisibility.shown_from <= today),
+        or_(PlanVisibility.shown_to.is_(None), PlanVisibility.shown_to >= today))
+    query = select(Plan).where(
+        Plan.state_code == state, shown, Plan.retired.is_(False),
+        or_(Plan.available_from.is_(None), Plan.available_from <= today),
+        or_(Plan.available_to.is_(None), Plan.available_to >= today),
+        or_(Plan.promo_only.is_(False), Plan.code.in_(unlocked)),
+    ).order_by(Plan.term_months, Plan.energy_cents_per_kwh, Plan.code)
+    if utility_code is not None:
+        query = query.where(or_(Plan.utility_code.is_(None), Plan.utility_code == utility_code))
+    return [p for p in session.scalars(query) if customer_type in p.customer_types]
 
 
 def referral_sources(session: Session) -> list[ReferralSource]:
@@ -105,14 +140,19 @@ def load_catalog(session: Session, path: str | Path) -> bool:
             bill_credit=Decimal(p["bill_credit"]) if "bill_credit" in p else None,
             bill_credit_min_kwh=p.get("bill_credit_min_kwh"),
             renewable_percent=p["renewable_percent"], customer_types=p["customer_types"],
-            channels=p["channels"], promo_only=p.get("promo_only", False),
-            quote_request=p.get("quote_request", False),
+            promo_only=p.get("promo_only", False), quote_request=p.get("quote_request", False),
             available_from=p.get("available_from"), available_to=p.get("available_to"),
+            utility_code=p.get("utility"),
+            visibility=[PlanVisibility(channel=c) for c in p["channels"]],
         ))
+    for af in data.get("affiliates", []):
+        session.add(Affiliate(code=af["code"].upper(), name=af["name"]))
+    session.flush()
     for pr in data["promos"]:
         session.add(Promo(code=pr["code"].upper(), description=pr["description"],
                           valid_from=pr["valid_from"], valid_to=pr["valid_to"],
-                          unlocks=pr["unlocks"]))
+                          unlocks=pr["unlocks"], max_uses=pr.get("max_uses"),
+                          affiliate_code=pr.get("affiliate")))
     for i, r in enumerate(data["referral_sources"]):
         session.add(ReferralSource(code=r["code"], label=r["label"], position=i))
     for i, a in enumerate(data["acknowledgements"]):

@@ -16,6 +16,7 @@ from .extensions import db
 drafts_cli = AppGroup("drafts", help="Unfinished wizards.")
 catalog_cli = AppGroup("catalog", help="The plan catalog and service areas.")
 billing_cli = AppGroup("billing", help="Hand-off of enrollments to the billing system.")
+staff_cli = AppGroup("staff", help="Staff accounts of the admin area.")
 
 
 @drafts_cli.command("purge")
@@ -69,6 +70,29 @@ def poll_command() -> None:
     click.echo(f"{changed} enrollment(s) changed status.")
 
 
+@staff_cli.command("create")
+@click.argument("email")
+@click.option("--role", type=click.Choice(["marketing", "operations", "admin"]), required=True,
+              help="marketing: plans, promos, catalog; operations: enrollment queue; admin: everything.")
+@click.option("--password-stdin", is_flag=True,
+              help="Read the password from the first line of standard input (for scripts).")
+def staff_create_command(email: str, role: str, password_stdin: bool) -> None:
+    """Create a staff account that signs in at /admin/ with EMAIL and a password."""
+    from .staff import StaffError, create_staff
+
+    if password_stdin:
+        password = click.get_text_stream("stdin").readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    with db.sessionmaker(current_app)() as session:
+        try:
+            staff = create_staff(session, email, role, password, actor="command line")
+        except StaffError as exc:
+            raise click.ClickException(str(exc)) from None
+        session.commit()
+        click.echo(f"Created {role} account {staff.email}. Sign in at /admin/.")
+
+
 def register(app: Flask) -> None:
     """Attach the command groups to `app`."""
     from .migrate import db_cli
@@ -77,3 +101,4 @@ def register(app: Flask) -> None:
     app.cli.add_command(drafts_cli)
     app.cli.add_command(catalog_cli)
     app.cli.add_command(billing_cli)
+    app.cli.add_command(staff_cli)

@@ -31,6 +31,11 @@ class DraftContext:
         return self.state is not None and self.state.is_texas
 
     @property
+    def affiliate_code(self) -> Optional[str]:
+        """The affiliate whose wizard this draft began on, if any."""
+        return self.answers.get("affiliate")
+
+    @property
     def is_business(self) -> bool:
         return self.answers.get("customer_type") == "commercial"
 
@@ -50,7 +55,10 @@ class DraftContext:
             return []
         return catalog.offered_plans(self.session, state=self.state.code,
                                      customer_type=self.answers["customer_type"],
-                                     promo_code=self.answers.get("promo") or None, today=self.today)
+                                     promo_code=self.answers.get("promo") or None, today=self.today,
+                                     channel=catalog.channel_for(self.affiliate_code),
+                                     utility_code=self.answers.get("utility"),
+                                     affiliate_code=self.affiliate_code)
 
     @cached_property
     def plan(self) -> Optional[Plan]:
@@ -66,7 +74,7 @@ class DraftContext:
         return catalog.acknowledgements(self.session)
 
     def check_promo(self, code: str) -> tuple[Optional[Promo], Optional[str]]:
-        return catalog.check_promo(self.session, code, self.today)
+        return catalog.check_promo(self.session, code, self.today, self.affiliate_code)
 
     def prices(self, plan: Plan) -> list[PricePoint]:
         """Average price of `plan` at the state's usage levels, with this draft's utility."""

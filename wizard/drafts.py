@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from billing.models import utcnow
 
+from . import funnel
 from .extensions import db
 from .models import Draft
 
@@ -37,6 +38,7 @@ def start(answers: Optional[dict[str, Any]] = None) -> Draft:
     draft = Draft(id=secrets.token_urlsafe(32), answers=dict(answers or {}), created_at=now,
                   updated_at=now, expires_at=now + current_app.config["DRAFT_TTL"])
     db.session.add(draft)
+    funnel.record(db.session, draft.id, funnel.STARTED, draft.answers.get("affiliate"))
     db.session.commit()
     session[SESSION_KEY] = draft.id
     session.permanent = True

@@ -15,7 +15,7 @@ from billing.models import Customer, Enrollment, utcnow
 from . import journey
 from .context import DraftContext
 from .extensions import db
-from .models import Account, Draft
+from .models import Account, Draft, Promo
 from .steps import STEPS
 
 _NUMBER_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -49,6 +49,10 @@ def check_ready(ctx: DraftContext) -> None:
         raise NotReady(missing.slug, "Answer this question before you enroll.")
     if ctx.utility is None:
         raise NotReady("utility", "Choose the utility that serves the address.")
+    if a_promo := ctx.answers.get("promo"):
+        _, error = ctx.check_promo(a_promo)
+        if error:
+            raise NotReady("promo", error)
     if ctx.plan is None:
         raise NotReady("plans", "The plan you chose is no longer available. Choose another plan.")
     requested = ctx.answers.get("requested_date")
@@ -72,6 +76,10 @@ def submit(draft: Draft, ctx: DraftContext, evidence: ConsentEvidence, supplier:
     if draft.enrollment_id is not None:
         db.session.commit()
         return db.session.get(Enrollment, draft.enrollment_id)
+    if ctx.answers.get("promo"):
+        # Serialise the last uses of a limited promo code (SQLite already holds its write lock).
+        db.session.execute(select(Promo.code).where(Promo.code == ctx.answers["promo"].upper())
+                           .with_for_update())
     check_ready(ctx)
     a = ctx.answers
     account: Optional[Account] = None
@@ -90,7 +98,7 @@ def submit(draft: Draft, ctx: DraftContext, evidence: ConsentEvidence, supplier:
         enrollment_type=a.get("enrollment_type", "switch"), start_timing=a.get("start_timing", "first_available"),
         requested_date=dt.date.fromisoformat(a["requested_date"]) if a.get("requested_date") else None,
         promo_code=a.get("promo") or None, referral_source=a.get("referral"),
-        consent=_consent(ctx, evidence, supplier),
+        affiliate_code=ctx.affiliate_code, consent=_consent(ctx, evidence, supplier),
     )
     db.session.add(enrollment)
     billing.enqueue(db.session, enrollment)

@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response
 
 from billing.models import Enrollment
 
-from . import dates, drafts, journey
+from . import catalog, dates, drafts, funnel, journey
 from .accounts import account_of
 from .context import DraftContext
 from .enrollment import ConsentEvidence, NotReady, UsernameTaken, start_another_premise, submit
@@ -98,6 +98,7 @@ def step(slug: str) -> Response:
     if not journey.can_visit(STEPS, ctx.answers, slug):
         return _redirect_to(journey.first_unanswered(STEPS, ctx.answers))
     if request.method == "GET":
+        _reached(draft, slug)
         return _page(step, step.form_for(ctx), ctx)
     form = step.form()
     form.prepare(ctx)
@@ -163,7 +164,15 @@ def review() -> Response:
         if not form.validate():
             return _page(step, form, ctx, status=422, rows=summary(ctx))
         return _submit(draft, ctx, supplier)
+    _reached(draft, "review")
     return _page(step, form, ctx, rows=summary(ctx))
+
+
+def _reached(draft: Draft | None, slug: str) -> None:
+    """Count the draft in the funnel report's row for this step."""
+    if draft is not None:
+        funnel.record(db.session, draft.id, slug, draft.answers.get("affiliate"))
+        db.session.commit()
 
 
 def _submit(draft: Draft, ctx: DraftContext, supplier: str) -> Response:
@@ -183,6 +192,8 @@ def _submit(draft: Draft, ctx: DraftContext, supplier: str) -> Response:
         drafts.save(draft, {k: v for k, v in ctx.answers.items() if k not in ("username", "password_hash")})
         flash("Someone took that username a moment ago. Choose another one.", "error")
         return redirect(url_for("signup.step", slug="credentials"), 303)
+    funnel.record(db.session, draft.id, funnel.COMPLETED, enrollment.affiliate_code)
+    db.session.commit()
     if not existing:
         login_user(account_of(enrollment.customer_id))
     if request.form.get("another"):
@@ -222,8 +233,23 @@ def another() -> Response:
     return redirect(url_for("signup.step", slug="zip"), 303)
 
 
+@bp.get("/via/<code>")
+def via_affiliate(code: str) -> Response:
+    """An affiliate's entry point: a draft attributed to the affiliate, showing its plan set."""
+    affiliate = catalog.active_affiliate(db.session, code)
+    if affiliate is None:
+        abort(404)
+    draft = drafts.current()
+    if draft is None or draft.enrollment_id or draft.answers.get("affiliate") != affiliate.code:
+        drafts.start({"affiliate": affiliate.code})
+    return redirect(url_for("signup.start"), 303)
+
+
 @bp.post("/restart")
 def restart() -> Response:
-    """Forget this browser's draft and begin again at the ZIP."""
+    """Forget this browser's draft and begin again at the ZIP (still with its affiliate, if any)."""
+    draft = drafts.current()
     session.pop(drafts.SESSION_KEY, None)
+    if draft is not None and draft.answers.get("affiliate"):
+        drafts.start({"affiliate": draft.answers["affiliate"]})
     return redirect(url_for("signup.step", slug="zip"), 303)
