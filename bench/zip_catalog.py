@@ -26,7 +26,7 @@ import zipcodes  # noqa: E402
 from wizard import create_app  # noqa: E402
 from wizard.catalog import offered_plans, utilities_for_zip  # noqa: E402
 from wizard.extensions import db  # noqa: E402
-from wizard.models import Plan, Utility  # noqa: E402
+from wizard.models import Affiliate, Plan, PlanVisibility, Utility  # noqa: E402
 from wizard.zip_import import import_zips  # noqa: E402
 
 
@@ -68,16 +68,26 @@ def main() -> None:
             print(f"  first import  {first:.2f} s ({report.added:,} pairs added, {report.removed} removed) "
                   "(target < 10 s)")
             print(f"  same file again {second:.2f} s ({again.added} added, {again.removed} removed: no change)")
+            # A national marketing catalog: 5,000 plans, each priced for one utility and shown on
+            # one channel (the web, agents, or one of 20 affiliates), some in past or future windows.
+            channels = ["web", "agent"] + [f"affiliate:AFF{n:02d}" for n in range(20)]
+            for n in range(20):
+                session.add(Affiliate(code=f"AFF{n:02d}", name=f"Affiliate {n}"))
+            today = dt.date.today()
+            windows = [(None, None), (None, None), (None, None), (today - dt.timedelta(days=60), today - dt.timedelta(days=1)),
+                       (today + dt.timedelta(days=1), None), (today - dt.timedelta(days=5), today + dt.timedelta(days=30))]
             for i in range(5000):
+                shown_from, shown_to = windows[i % len(windows)]
                 session.add(Plan(code=f"BENCH{i:05d}", name=f"Bench plan {i}", state_code="TX", rate_type="fixed",
                                  energy_cents_per_kwh=Decimal("12.0") + Decimal(i % 50) / 10, base_fee=Decimal("5"),
                                  term_months=[6, 12, 24, 36][i % 4], early_termination_fee=Decimal("150"),
                                  renewable_percent=10, customer_types=["residential"] if i % 3 else ["commercial"],
-                                 channels=["web"] if i % 5 else ["agent"], promo_only=(i % 17 == 0)))
+                                 utility_code=codes[i % len(codes)], promo_only=(i % 17 == 0),
+                                 visibility=[PlanVisibility(channel=channels[(i // len(codes)) % len(channels)],
+                                                            shown_from=shown_from, shown_to=shown_to)]))
             session.commit()
         rng = random.Random(1)
         zip_times, plan_times, offered = [], [], []
-        today = dt.date.today()
         with db.sessionmaker(app)() as session:
             for _ in range(2000):
                 zip_code = rng.choice(zips)
@@ -85,7 +95,7 @@ def main() -> None:
                 utilities = utilities_for_zip(session, zip_code)
                 t1 = time.perf_counter()
                 plans = offered_plans(session, state=utilities[0].state_code, customer_type="residential",
-                                      promo_code=None, today=today)
+                                      promo_code=None, today=today, utility_code=utilities[0].code)
                 t2 = time.perf_counter()
                 zip_times.append((t1 - t0) * 1000)
                 plan_times.append((t2 - t1) * 1000)
