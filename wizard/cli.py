@@ -34,8 +34,15 @@ def import_zips_command(csv_file) -> None:
     """Import the ZIP-to-utility map from CSV_FILE (header zip,utility): all rows or none."""
     from .zip_import import import_zips
 
+    from .audit import record
+
     with db.sessionmaker(current_app)() as session:
-        report = import_zips(session, csv_file)
+        report = import_zips(session, csv_file, commit=False)
+        if report.ok:
+            record(session, actor="command line", action="import", entity_type="service_area",
+                   entity_id=csv_file.name[-64:], after={"zips": report.zips, "added": report.added,
+                                                         "removed": report.removed, "unchanged": report.unchanged})
+            session.commit()
     if not report.ok:
         for error in report.errors:
             click.echo(str(error), err=True)
