@@ -6,7 +6,7 @@ import secrets
 from pathlib import Path
 from typing import Any, Mapping, Optional
 
-from flask import Flask, make_response, redirect, render_template, request, url_for
+from flask import Flask, abort, make_response, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
@@ -35,6 +35,7 @@ def create_app(test_config: Optional[Mapping[str, Any]] = None) -> Flask:
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
+    register_url_guard(app)
     register_headers(app)
     cli.register(app)
     filters.register(app)
@@ -131,6 +132,16 @@ def register_errorhandlers(app: Flask) -> None:
     app.register_error_handler(CSRFError, handle)
     if not app.testing:  # tests let unexpected errors surface as failures
         app.register_error_handler(Exception, handle)
+
+
+def register_url_guard(app: Flask) -> None:
+    """A URL part with control characters (NUL: PostgreSQL refuses it) names nothing: 404."""
+
+    @app.url_value_preprocessor
+    def refuse_control_characters(_endpoint: Optional[str], values: Optional[dict[str, Any]]) -> None:
+        if values and any(isinstance(v, str) and any(ord(c) < 32 or ord(c) == 127 for c in v)
+                          for v in values.values()):
+            abort(404)
 
 
 def register_headers(app: Flask) -> None:

@@ -35,7 +35,7 @@ def channel_for(affiliate_code: Optional[str]) -> str:
 
 def active_affiliate(session: Session, code: Optional[str]) -> Optional[Affiliate]:
     """The affiliate with this code (any case) if it is active."""
-    if not code:
+    if not code or len(code) > 32:
         return None
     affiliate = session.get(Affiliate, code.strip().upper())
     return affiliate if affiliate is not None and affiliate.active else None
