@@ -1,0 +1,113 @@
+"""Marketing hides one plan from the web today and schedules another for tomorrow; a customer sees neither."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Callable
+
+import pytest
+from playwright.sync_api import BrowserContext, Page, expect
+
+from tests.admin_helpers import STAFF_PASSWORD, make_staff
+
+from .conftest import DALLAS, Camera, Customer, LiveServer, market_today
+
+pytestmark = pytest.mark.e2e
+
+
+class Marketer:
+    """A marketing staff member in their own browser; every page is photographed and checked by axe."""
+
+    def __init__(self, page: Page, server: LiveServer, camera: Camera):
+        self.page, self.server, self.camera = page, server, camera
+
+    def shot(self, label: str) -> None:
+        self.page.wait_for_load_state("load")
+        self.camera.take(self.page, label, js=True)
+
+    def press(self, name: str) -> None:
+        self.page.get_by_role("button", name=name, exact=True).click()
+
+    def field(self, label: str):
+        return self.page.get_by_label(label, exact=True)
+
+    def flash(self):
+        return self.page.locator(".notice-success")
+
+    def when_i_sign_in(self, email: str) -> None:
+        self.page.goto(self.server.url("/admin/login"))
+        self.shot("admin-login")
+        self.field("Email address").fill(email)
+        self.field("Password").fill(STAFF_PASSWORD)
+        self.press("Sign in")
+        expect(self.page.get_by_role("heading", level=1)).to_have_text("Overview")
+        self.shot("admin-overview")
+
+    def when_i_open_the_plan(self, code: str) -> None:
+        self.page.get_by_role("navigation", name="Admin").get_by_role("link", name="Plans").click()
+        expect(self.page.get_by_role("heading", level=1)).to_have_text("Plans")
+        self.page.get_by_role("link", name=f"{code} (edit)").click()
+        expect(self.page).to_have_url(self.server.url(f"/admin/plans/{code}"))
+
+    def visibility_row(self, channel: str):
+        return self.page.get_by_role("table", name="Visibility of").get_by_role("row").filter(
+            has=self.page.get_by_role("rowheader", name=channel, exact=True))
+
+
+def test_marketing_hides_a_plan_and_schedules_another_then_a_customer_sees_neither(
+        live_server: LiveServer, new_context: Callable[..., BrowserContext], camera: Camera,
+        open_customer: Callable[..., Customer]) -> None:
+    tomorrow = market_today() + dt.timedelta(days=1)
+    make_staff(live_server.app, "mia@example.com", "marketing")
+    context = new_context(base_url=live_server.base_url)
+    context.set_default_timeout(10_000)
+    mia = Marketer(context.new_page(), live_server, camera)
+    mia.when_i_sign_in("mia@example.com")
+
+    # Lone Star Saver 12 stops showing on the web from today (agents still offer it).
+    mia.when_i_open_the_plan("SAVER12")
+    expect(mia.page.get_by_role("heading", level=1)).to_have_text("Lone Star Saver 12 (SAVER12)")
+    mia.shot("saver12")
+    mia.press("Hide from today on Web wizard")
+    expect(mia.flash()).to_have_text("SAVER12 is hidden from today on Web wizard.")
+    expect(mia.visibility_row("Web wizard").get_by_role("cell").nth(2)).to_have_text("Ended")
+    expect(mia.visibility_row("Agents (phone and sales)").get_by_role("cell").nth(2)).to_have_text("Shown")
+    mia.shot("saver12-hidden-from-web")
+
+    # Long Haul 36 leaves the web and comes back tomorrow.
+    mia.when_i_open_the_plan("LONGHAUL36")
+    mia.press("Remove Web wizard row")
+    expect(mia.flash()).to_have_text("LONGHAUL36 is no longer shown on Web wizard.")
+    expect(mia.page.get_by_text("Not shown on any channel.")).to_be_visible()
+    mia.field("Channel").select_option(label="Web wizard")
+    mia.field("Shown from (optional)").fill(tomorrow.isoformat())
+    mia.press("Show on this channel")
+    expect(mia.flash()).to_have_text(f"LONGHAUL36 is shown on Web wizard from {tomorrow:%B} {tomorrow.day}, {tomorrow.year}.")
+    cells = mia.visibility_row("Web wizard").get_by_role("cell")
+    for i, text in enumerate((tomorrow.isoformat(), "Open", "Scheduled")):
+        expect(cells.nth(i)).to_have_text(text)
+    mia.shot("longhaul36-scheduled")
+
+    # The preview agrees: neither today, Long Haul 36 tomorrow.
+    mia.page.get_by_role("navigation", name="Admin").get_by_role("link", name="Preview").click()
+    mia.field("ZIP code").fill("75201")
+    mia.press("Show the plans")
+    today_table = mia.page.get_by_role("table", name="Plans offered in 75201 by Oncor Electric Delivery, in the order customers see them")
+    expect(today_table.get_by_role("rowheader")).to_have_count(5)
+    expect(today_table).not_to_contain_text("Lone Star Saver 12")
+    expect(today_table).not_to_contain_text("Long Haul 36")
+    mia.shot("preview-today")
+    mia.field("Date").fill(tomorrow.isoformat())
+    mia.press("Show the plans")
+    expect(today_table).to_contain_text("Long Haul 36")
+    mia.shot("preview-tomorrow")
+
+    # A customer in a fresh browser sees the other plans, but neither of these.
+    customer = open_customer()
+    customer.walk_to_plans(DALLAS)
+    plans = customer.page.get_by_role("article")
+    expect(plans).to_have_count(5)
+    for name in ("Short Term 6", "Flex Variable 6", "Credit Saver 12", "Sunbelt Green 12", "Steady 24"):
+        expect(customer.page.get_by_role("article", name=name)).to_be_visible()
+    for name in ("Lone Star Saver 12", "Long Haul 36"):
+        expect(customer.page.get_by_role("article", name=name)).to_have_count(0)
+    customer.shot("plans-without-the-two")
