@@ -78,8 +78,11 @@ def parse(rows: Iterable[list[str]], utilities: set[str]) -> tuple[dict[str, set
     return dict(mapping), errors
 
 
-def import_zips(session: Session, source: IO[str] | str) -> ImportReport:
-    """Validate the whole file, then apply it in one transaction (or not at all)."""
+def import_zips(session: Session, source: IO[str] | str, commit: bool = True) -> ImportReport:
+    """Validate the whole file, then apply it in one transaction (or not at all).
+
+    With `commit=False` the caller commits, so it can add to the same transaction (an audit entry).
+    """
     text = source if isinstance(source, str) else source.read()
     utilities = set(session.scalars(select(Utility.code)))
     mapping, errors = parse(csv.reader(io.StringIO(text)), utilities)
@@ -102,6 +105,7 @@ def import_zips(session: Session, source: IO[str] | str) -> ImportReport:
                 tuple_(ServiceArea.zip, ServiceArea.utility_code).in_(pairs[start:start + 5000])))
     if to_add:
         session.execute(insert(ServiceArea), [{"zip": z, "utility_code": u} for z, u in sorted(to_add)])
-    session.commit()
+    if commit:
+        session.commit()
     report.added, report.removed, report.unchanged = len(to_add), len(to_remove), len(wanted & existing)
     return report
