@@ -108,6 +108,8 @@ ERROR_TEXT = {
           "Your answers so far are saved: go back to the signup to carry on."),
     403: ("You can't use that page", "Your staff role does not include this page. "
           "Ask an admin if you need it."),
+    413: ("That file is too large", "Nothing was saved. Uploads can be at most 16 MB "
+          "(plan documents at most 5 MB): go back and choose a smaller file."),
     404: ("Page not found", "If you typed the address, check it is correct."),
     405: ("Page not found", "That page cannot be used this way."),
     429: ("Too many attempts", "You have tried this too many times in a short while. "
