@@ -5,46 +5,21 @@ import datetime as dt
 from typing import Callable
 
 import pytest
-from playwright.sync_api import BrowserContext, Page, expect
+from playwright.sync_api import BrowserContext, expect
 
-from tests.admin_helpers import STAFF_PASSWORD, make_staff
+from tests.admin_helpers import make_staff
 
 from .conftest import DALLAS, Camera, Customer, LiveServer, market_today
+from .staff import StaffMember
 
 pytestmark = pytest.mark.e2e
 
 
-class Marketer:
-    """A marketing staff member in their own browser; every page is photographed and checked by axe."""
-
-    def __init__(self, page: Page, server: LiveServer, camera: Camera):
-        self.page, self.server, self.camera = page, server, camera
-
-    def shot(self, label: str) -> None:
-        self.page.wait_for_load_state("load")
-        self.camera.take(self.page, label, js=True)
-
-    def press(self, name: str) -> None:
-        self.page.get_by_role("button", name=name, exact=True).click()
-
-    def field(self, label: str):
-        return self.page.get_by_label(label, exact=True)
-
-    def flash(self):
-        return self.page.locator(".notice-success")
-
-    def when_i_sign_in(self, email: str) -> None:
-        self.page.goto(self.server.url("/admin/login"))
-        self.shot("admin-login")
-        self.field("Email address").fill(email)
-        self.field("Password").fill(STAFF_PASSWORD)
-        self.press("Sign in")
-        expect(self.page.get_by_role("heading", level=1)).to_have_text("Overview")
-        self.shot("admin-overview")
+class Marketer(StaffMember):
+    """A marketing staff member in their own browser."""
 
     def when_i_open_the_plan(self, code: str) -> None:
-        self.page.get_by_role("navigation", name="Admin").get_by_role("link", name="Plans").click()
-        expect(self.page.get_by_role("heading", level=1)).to_have_text("Plans")
+        self.when_i_go_to("Plans", "Plans")
         self.page.get_by_role("link", name=f"{code} (edit)").click()
         expect(self.page).to_have_url(self.server.url(f"/admin/plans/{code}"))
 

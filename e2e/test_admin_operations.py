@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Callable
 
 import pytest
-from playwright.sync_api import BrowserContext, Page, expect
+from playwright.sync_api import BrowserContext, expect
 from sqlalchemy import select
 
 import billing
@@ -15,37 +15,16 @@ from wizard.billing_runner import drain_once
 from wizard.extensions import db
 
 from .conftest import Camera, Customer, LiveServer, Person
+from .staff import StaffMember
 
 pytestmark = pytest.mark.e2e
 
 
-class Operator:
-    """A member of operations staff in their own browser, every page photographed and checked by axe."""
-
-    def __init__(self, page: Page, server: LiveServer, camera: Camera):
-        self.page = page
-        self.server = server
-        self.camera = camera
-
-    def shot(self, label: str) -> None:
-        self.page.wait_for_load_state("load")
-        self.camera.take(self.page, label, js=True)
-
-    def press(self, name: str) -> None:
-        self.page.get_by_role("button", name=name, exact=True).click()
-
-    def when_i_sign_in(self, email: str) -> None:
-        self.page.goto(self.server.url("/admin/login"))
-        self.shot("admin-sign-in")
-        self.page.get_by_label("Email address", exact=True).fill(email)
-        self.page.get_by_label("Password", exact=True).fill(STAFF_PASSWORD)
-        self.press("Sign in")
-        expect(self.page.get_by_role("heading", level=1)).to_have_text("Overview")
-        self.shot("admin-overview")
+class Operator(StaffMember):
+    """A member of operations (or admin) staff in their own browser."""
 
     def when_i_open_the_queue_filtered_to(self, status: str) -> None:
-        self.page.get_by_role("navigation", name="Admin").get_by_role("link", name="Enrollments").click()
-        expect(self.page.get_by_role("heading", level=1)).to_have_text("Enrollments")
+        self.when_i_go_to("Enrollments", "Enrollments")
         self.shot("queue")
         self.page.get_by_label("Status", exact=True).select_option(status)
         self.press("Filter")

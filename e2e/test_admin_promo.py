@@ -5,38 +5,23 @@ import datetime as dt
 from typing import Callable
 
 import pytest
-from playwright.sync_api import BrowserContext, Page, expect
+from playwright.sync_api import BrowserContext, expect
 
-from tests.admin_helpers import STAFF_PASSWORD, make_staff
+from tests.admin_helpers import make_staff
 
 from .conftest import Camera, Customer, LiveServer, market_today
+from .staff import StaffMember
 
 pytestmark = pytest.mark.e2e
 
 SPECIAL = "Save 10 Special 12"
 
 
-class Marketer:
-    """A marketing staff member in the admin area; every page is photographed and checked by axe."""
-
-    def __init__(self, page: Page, server: LiveServer, camera: Camera):
-        self.page, self.server, self.camera = page, server, camera
-
-    def shot(self, label: str) -> None:
-        self.page.wait_for_load_state("load")
-        self.camera.take(self.page, label, js=True)
-
-    def when_i_sign_in(self, email: str) -> None:
-        self.page.goto(self.server.url("/admin/login"))
-        self.shot("admin-login")
-        self.page.get_by_label("Email address").fill(email)
-        self.page.get_by_label("Password").fill(STAFF_PASSWORD)
-        self.page.get_by_role("button", name="Sign in").click()
-        expect(self.page.get_by_role("heading", level=1)).to_have_text("Overview")
+class Marketer(StaffMember):
+    """A marketing staff member in the admin area."""
 
     def when_i_create_a_promo(self, code: str, plan: str, days: int) -> None:
-        self.page.get_by_role("navigation", name="Admin").get_by_role("link", name="Promo codes").click()
-        expect(self.page.get_by_role("heading", level=1)).to_have_text("Promo codes")
+        self.when_i_go_to("Promo codes", "Promo codes")
         self.shot("admin-promos")
         self.page.get_by_role("link", name="New promo code").click()
         self.shot("admin-new-promo")

@@ -265,6 +265,19 @@ def test_correction_is_validated_and_changes_nothing_when_wrong(app, ops, sessio
     assert session.scalar(select(AuditEntry.id).where(AuditEntry.entity_type == "enrollment")) is None
 
 
+def test_a_move_in_correction_needs_its_date(app, ops, session):
+    number = enroll(app, 1)
+    rejected(app, number)
+    enrollment = session.scalar(select(Enrollment))
+    enrollment.enrollment_type = "move_in"
+    session.commit()
+    response = ops.post(f"/admin/enrollments/{number}/correct", {**CORRECTION, "requested_date": ""})
+    assert response.status_code == 422
+    assert "Enter the move-in date." in text(response) and 'href="#requested_date"' in text(response)
+    session.expire_all()
+    assert session.scalar(select(Enrollment.status)) == Status.REJECTED
+
+
 def test_resubmit_without_changes_after_an_on_hold(app, ops, session):
     number = enroll(app, 1)
     set_status(app, number, (Status.ON_HOLD, "Not delivered after 12 attempts"))

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from wizard import audit
 from wizard.extensions import db
 from wizard.funnel_report import day_range_utc
-from wizard.models import Affiliate, AuditEntry, FunnelEvent
+from wizard.models import Affiliate, FunnelEvent
 from wizard.views import today
 
 from .admin_helpers import signed_in

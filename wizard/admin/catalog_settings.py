@@ -9,7 +9,7 @@ import csv
 import re
 import string
 from decimal import Decimal, InvalidOperation
-from typing import Any, Optional, TypeVar
+from typing import Any, Optional
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_wtf.file import FileField
@@ -25,38 +25,14 @@ from ..forms import SafeForm
 from ..models import Acknowledgement, Affiliate, ReferralSource, State, Utility
 from ..zip_import import MAX_ERRORS, import_zips
 from . import bp, record, requires
+from .fields import form_page, get_or_404, strip, whole_number
 
 #: Errors of a refused ZIP file shown on the page; the total is always given.
 SHOWN_ERRORS = 50
 #: Placeholders an acknowledgement text may use (filled in by `DraftContext.statement_text`).
 PLACEHOLDERS = ("supplier", "rescission_days")
 
-M = TypeVar("M")
 Page = Response | tuple[str, int] | str
-
-
-def _strip(value: Any) -> Any:
-    return value.strip() if isinstance(value, str) else value
-
-
-def _get_or_404(model: type[M], key: str) -> M:
-    row = None if "\x00" in key else db.session.get(model, key)  # PostgreSQL refuses NUL in text
-    if row is None:
-        abort(404)
-    return row
-
-
-def _whole(field: Field, low: int, high: int, message: str) -> int:
-    """A whole number between low and high from a text field, or the message as the error."""
-    text = (field.data or "").strip()
-    if not (text.isascii() and text.isdecimal()) or not low <= int(text) <= high:
-        raise ValidationError(message)
-    return int(text)
-
-
-def _form_page(template: str, form: SafeForm, **context: Any) -> tuple[str, int]:
-    """A page with a form: 422 when it was sent and refused."""
-    return render_template(template, form=form, **context), 422 if form.is_submitted() else 200
 
 
 def _save(action: str, entity_type: str, key: str, before: dict[str, Any], after: dict[str, Any],
@@ -87,7 +63,7 @@ REFERRAL_FIELDS = ("label", "position", "active")
 class ReferralLabelForm(SafeForm):
     """The label customers see."""
 
-    label = StringField("Label", filters=[_strip], validators=[
+    label = StringField("Label", filters=[strip], validators=[
         DataRequired("Enter the label customers see, like \u201cSearch engine\u201d."),
         Length(max=80, message="The label must be 80 characters or fewer.")])
 
@@ -95,7 +71,7 @@ class ReferralLabelForm(SafeForm):
 class ReferralSourceForm(ReferralLabelForm):
     """A new answer to "How did you hear about us?"."""
 
-    code = StringField("Code", filters=[_strip], description="Lower-case letters, digits and _; kept on enrollments.",
+    code = StringField("Code", filters=[strip], description="Lower-case letters, digits and _; kept on enrollments.",
                        validators=[DataRequired("Enter a code for the source, like podcast.")],
                        render_kw={"class": "input-medium", "spellcheck": "false"})
 
@@ -124,14 +100,14 @@ def referral_sources() -> Page:
         _save("create", "referral_source", source.code, {}, snapshot(source, REFERRAL_FIELDS),
               f"Referral source \u201c{source.label}\u201d added at the end of the list.")
         return redirect(url_for("admin.referral_sources"), 303)
-    return _form_page("admin/catalog/referral_sources.html", form, title="Referral sources", sources=_sources())
+    return form_page("admin/catalog/referral_sources.html", form, title="Referral sources", sources=_sources())
 
 
 @bp.route("/catalog/referral-sources/<code>", methods=["GET", "POST"])
 @requires("marketing")
 def referral_source_edit(code: str) -> Page:
     """Rename a referral source (its code stays: enrollments keep it)."""
-    source = _get_or_404(ReferralSource, code)
+    source = get_or_404(ReferralSource, code)
     form = ReferralLabelForm(obj=source)
     if form.validate_on_submit():
         before = snapshot(source, REFERRAL_FIELDS)
@@ -139,7 +115,7 @@ def referral_source_edit(code: str) -> Page:
         _save("update", "referral_source", source.code, before, snapshot(source, REFERRAL_FIELDS),
               f"Referral source {source.code} renamed \u201c{source.label}\u201d.")
         return redirect(url_for("admin.referral_sources"), 303)
-    return _form_page("admin/catalog/edit.html", form, title=f"Rename referral source {source.code}",
+    return form_page("admin/catalog/edit.html", form, title=f"Rename referral source {source.code}",
                       back=url_for("admin.referral_sources"), back_label="Back to referral sources")
 
 
@@ -147,7 +123,7 @@ def referral_source_edit(code: str) -> Page:
 @requires("marketing")
 def referral_source_move(code: str) -> Response:
     """Move a source one place up or down; positions are renumbered 0, 1, 2...."""
-    source = _get_or_404(ReferralSource, code)
+    source = get_or_404(ReferralSource, code)
     step = {"up": -1, "down": 1}.get(request.form.get("direction", ""))
     if step is None:
         abort(400)
@@ -168,7 +144,7 @@ def referral_source_move(code: str) -> Response:
 @requires("marketing")
 def referral_source_toggle(code: str) -> Response:
     """Offer a source to customers, or stop offering it (enrollments keep it)."""
-    source = _get_or_404(ReferralSource, code)
+    source = get_or_404(ReferralSource, code)
     source.active = not source.active
     _save("activate" if source.active else "deactivate", "referral_source", source.code,
           {"active": not source.active}, {"active": source.active},
@@ -195,7 +171,7 @@ def placeholder_error(text: str) -> Optional[str]:
 class AcknowledgementForm(SafeForm):
     """A statement's new text."""
 
-    text = TextAreaField("Statement text", filters=[_strip],
+    text = TextAreaField("Statement text", filters=[strip],
                          description="Placeholders: {supplier} (our name) and {rescission_days} (the state's "
                                      "cancellation period in business days).",
                          validators=[DataRequired("Enter the statement the customer confirms."),
@@ -210,8 +186,7 @@ class AcknowledgementForm(SafeForm):
 
 
 def _versions(code: str) -> list[Acknowledgement]:
-    if "\x00" in code:  # PostgreSQL refuses NUL in text; no statement has it
-        return []
+    """Every version of the statement `code`, newest first (none for an unknown code)."""
     return list(db.session.scalars(select(Acknowledgement).where(Acknowledgement.code == code)
                                    .order_by(Acknowledgement.version.desc())))
 
@@ -244,7 +219,7 @@ def acknowledgement_edit(code: str) -> Page:
                   {"version": new.version, "text": new.text},
                   f"Statement {code} is now at version {new.version}; new enrollments agree to it.")
         return redirect(url_for("admin.acknowledgements"), 303)
-    return _form_page("admin/catalog/acknowledgement_edit.html", form, title=f"Statement {code}",
+    return form_page("admin/catalog/acknowledgement_edit.html", form, title=f"Statement {code}",
                       current=current, versions=versions)
 
 
@@ -256,7 +231,7 @@ AFFILIATE_FIELDS = ("name", "active")
 class AffiliateNameForm(SafeForm):
     """The affiliate's name as staff see it."""
 
-    name = StringField("Name", filters=[_strip], validators=[
+    name = StringField("Name", filters=[strip], validators=[
         DataRequired("Enter the affiliate's name."),
         Length(max=80, message="The name must be 80 characters or fewer.")])
 
@@ -264,7 +239,7 @@ class AffiliateNameForm(SafeForm):
 class AffiliateForm(AffiliateNameForm):
     """A new affiliate: its code is part of its entry link and of every sale's attribution."""
 
-    code = StringField("Code", filters=[_strip], description="Letters, digits, - and _; stored upper-case.",
+    code = StringField("Code", filters=[strip], description="Letters, digits, - and _; stored upper-case.",
                        validators=[DataRequired("Enter a code for the affiliate, like ACME.")],
                        render_kw={"class": "input-medium", "spellcheck": "false"})
 
@@ -289,14 +264,14 @@ def affiliates() -> Page:
               f"Affiliate {affiliate.name} added; its entry link works now.")
         return redirect(url_for("admin.affiliates"), 303)
     rows = db.session.scalars(select(Affiliate).order_by(Affiliate.name))
-    return _form_page("admin/catalog/affiliates.html", form, title="Affiliates", affiliates=list(rows))
+    return form_page("admin/catalog/affiliates.html", form, title="Affiliates", affiliates=list(rows))
 
 
 @bp.route("/catalog/affiliates/<code>", methods=["GET", "POST"])
 @requires("marketing")
 def affiliate_edit(code: str) -> Page:
     """Rename an affiliate (its code stays)."""
-    affiliate = _get_or_404(Affiliate, code.upper())
+    affiliate = get_or_404(Affiliate, code.upper())
     form = AffiliateNameForm(obj=affiliate)
     if form.validate_on_submit():
         before = snapshot(affiliate, AFFILIATE_FIELDS)
@@ -304,7 +279,7 @@ def affiliate_edit(code: str) -> Page:
         _save("update", "affiliate", affiliate.code, before, snapshot(affiliate, AFFILIATE_FIELDS),
               f"Affiliate {affiliate.code} renamed {affiliate.name}.")
         return redirect(url_for("admin.affiliates"), 303)
-    return _form_page("admin/catalog/edit.html", form, title=f"Rename affiliate {affiliate.code}",
+    return form_page("admin/catalog/edit.html", form, title=f"Rename affiliate {affiliate.code}",
                       back=url_for("admin.affiliates"), back_label="Back to affiliates")
 
 
@@ -312,7 +287,7 @@ def affiliate_edit(code: str) -> Page:
 @requires("marketing")
 def affiliate_toggle(code: str) -> Response:
     """Open or close an affiliate's entry link (its past sales stay attributed)."""
-    affiliate = _get_or_404(Affiliate, code.upper())
+    affiliate = get_or_404(Affiliate, code.upper())
     affiliate.active = not affiliate.active
     _save("activate" if affiliate.active else "deactivate", "affiliate", affiliate.code,
           {"active": not affiliate.active}, {"active": affiliate.active},
@@ -341,12 +316,12 @@ def parse_usage_levels(text: str) -> list[int]:
 class StateForm(SafeForm):
     """A state's disclosure levels and enrollment windows."""
 
-    usage_levels = StringField("Disclosure usage levels (kWh)", filters=[_strip],
+    usage_levels = StringField("Disclosure usage levels (kWh)", filters=[strip],
                                description="Average prices are shown at these monthly usages, e.g. 500, 1000, 2000.",
                                validators=[DataRequired("Enter the usage levels, like 500, 1000, 2000.")])
-    rescission_business_days = StringField("Rescission period (business days)", filters=[_strip],
+    rescission_business_days = StringField("Rescission period (business days)", filters=[strip],
                                            render_kw={"inputmode": "numeric", "class": "input-short"})
-    max_days_ahead = StringField("Latest start date (days ahead)", filters=[_strip],
+    max_days_ahead = StringField("Latest start date (days ahead)", filters=[strip],
                                  render_kw={"inputmode": "numeric", "class": "input-short"})
 
     def validate_usage_levels(self, field: StringField) -> None:
@@ -356,11 +331,12 @@ class StateForm(SafeForm):
             raise ValidationError(str(error)) from None
 
     def validate_rescission_business_days(self, field: StringField) -> None:
-        self.rescission = _whole(field, 0, 30, "Enter the rescission period as a whole number of days from 0 to 30.")
+        self.rescission = whole_number(field, 0, 30,
+                                       "Enter the rescission period as a whole number of days from 0 to 30.")
 
     def validate_max_days_ahead(self, field: StringField) -> None:
-        self.days_ahead = _whole(field, 1, 365, "Enter how far ahead a start date may be as a whole number of days "
-                                                "from 1 to 365.")
+        self.days_ahead = whole_number(field, 1, 365, "Enter how far ahead a start date may be as a whole number "
+                                                      "of days from 1 to 365.")
 
 
 @bp.get("/catalog/states")
@@ -375,7 +351,7 @@ def states() -> str:
 @requires("marketing")
 def state_edit(code: str) -> Page:
     """Change a state's disclosure levels and enrollment windows."""
-    state = _get_or_404(State, code.upper())
+    state = get_or_404(State, code.upper())
     form = StateForm()
     if form.validate_on_submit():
         before = snapshot(state, STATE_FIELDS)
@@ -387,7 +363,7 @@ def state_edit(code: str) -> Page:
         form.usage_levels.data = ", ".join(str(u) for u in state.usage_levels)
         form.rescission_business_days.data = str(state.rescission_business_days)
         form.max_days_ahead.data = str(state.max_days_ahead)
-    return _form_page("admin/catalog/edit.html", form, title=f"Edit {state.name}",
+    return form_page("admin/catalog/edit.html", form, title=f"Edit {state.name}",
                       back=url_for("admin.states"), back_label="Back to states")
 
 
@@ -410,14 +386,14 @@ def _money(field: Field, message: str) -> Decimal:
 class UtilityForm(SafeForm):
     """A utility's delivery charges and ESI ID format."""
 
-    delivery_cents_per_kwh = StringField("Delivery charge per kWh (cents)", filters=[_strip],
+    delivery_cents_per_kwh = StringField("Delivery charge per kWh (cents)", filters=[strip],
                                          render_kw={"inputmode": "decimal", "class": "input-short"})
-    delivery_monthly = StringField("Delivery charge per month ($)", filters=[_strip],
+    delivery_monthly = StringField("Delivery charge per month ($)", filters=[strip],
                                    render_kw={"inputmode": "decimal", "class": "input-short"})
-    esi_prefixes = StringField("ESI ID prefixes", filters=[_strip],
+    esi_prefixes = StringField("ESI ID prefixes", filters=[strip],
                                description="The digits every ESI ID of this utility starts with, separated by "
                                            "commas, e.g. 1044372, 1017699. Empty: no ESI ID check.")
-    esi_length = StringField("ESI ID length (digits)", filters=[_strip], description="Empty: no length check.",
+    esi_length = StringField("ESI ID length (digits)", filters=[strip], description="Empty: no length check.",
                              render_kw={"inputmode": "numeric", "class": "input-short"})
 
     def validate_delivery_cents_per_kwh(self, field: StringField) -> None:
@@ -427,8 +403,8 @@ class UtilityForm(SafeForm):
         self.monthly = _money(field, "Enter the monthly charge in dollars, like 4.23 (0 or more, up to 4 decimals).")
 
     def validate_esi_length(self, field: StringField) -> None:
-        self.length = _whole(field, 1, 22, "Enter the ESI ID length as a whole number from 1 to 22, "
-                                           "or leave it empty.") if field.data else None
+        self.length = whole_number(field, 1, 22, "Enter the ESI ID length as a whole number from 1 to 22, "
+                                                 "or leave it empty.") if field.data else None
 
     def validate_esi_prefixes(self, field: StringField) -> None:
         self.prefixes = [p.strip() for p in (field.data or "").split(",") if p.strip()]
@@ -457,7 +433,7 @@ def utilities() -> str:
 @requires("marketing")
 def utility_edit(code: str) -> Page:
     """Change a utility's delivery charges and ESI ID format."""
-    utility = _get_or_404(Utility, code)
+    utility = get_or_404(Utility, code)
     form = UtilityForm()
     if form.validate_on_submit():
         before = snapshot(utility, UTILITY_FIELDS)
@@ -470,7 +446,7 @@ def utility_edit(code: str) -> Page:
         form.delivery_monthly.data = f"{utility.delivery_monthly:.2f}"
         form.esi_prefixes.data = ", ".join(utility.esi_prefixes)
         form.esi_length.data = "" if utility.esi_length is None else str(utility.esi_length)
-    return _form_page("admin/catalog/edit.html", form, title=f"Edit {utility.name}",
+    return form_page("admin/catalog/edit.html", form, title=f"Edit {utility.name}",
                       back=url_for("admin.utilities"), back_label="Back to utilities")
 
 
@@ -514,9 +490,9 @@ def zip_upload() -> Page:
             total = f"more than {MAX_ERRORS}" if len(report.errors) > MAX_ERRORS else str(len(report.errors))
             form.file.errors.append(f"Nothing imported: {total} problem(s) in the file. "
                                     "Correct the lines listed in the table and upload it again.")
-            return _form_page("admin/catalog/zip_upload.html", form, title="ZIP map upload",
+            return form_page("admin/catalog/zip_upload.html", form, title="ZIP map upload",
                               errors=report.errors[:SHOWN_ERRORS], total=total)
-    return _form_page("admin/catalog/zip_upload.html", form, title="ZIP map upload", errors=[], total="0")
+    return form_page("admin/catalog/zip_upload.html", form, title="ZIP map upload", errors=[], total="0")
 
 
 def _imported(report: Any) -> Response:

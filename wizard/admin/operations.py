@@ -14,7 +14,6 @@ from email_validator import EmailNotValidError, validate_email
 from flask import flash, redirect, render_template, request, url_for
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import joinedload
-from werkzeug.exceptions import NotFound
 from werkzeug.wrappers import Response
 from wtforms import DateField, EmailField, IntegerField, SelectField, StringField, TelField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional as Optionally, StopValidation, ValidationError
@@ -31,6 +30,7 @@ from ..forms import SafeForm
 from ..models import Affiliate, ServiceArea, State, Utility
 from ..views import today
 from . import bp, record, requires
+from .fields import OptionalDate, check_order, form_page, one_or_404, strip
 
 PAGE_SIZE = 50
 DIRECT = "direct"
@@ -102,11 +102,8 @@ def may_resubmit(enrollment: Enrollment) -> bool:
 
 # --- the queue ---------------------------------------------------------------------------------
 
-def _date_problem(field: DateField) -> None:
-    """Replace WTForms' parse error with one that says how to write the date."""
-    if field.data is None and (field.raw_data or [""])[0].strip():
-        field.errors[:] = []
-        raise StopValidation("Enter the date as year-month-day, like 2026-11-30.")
+#: The one message for a queue or correction date that is not a real date.
+DATE_FORMAT = "Enter the date as year-month-day, like 2026-11-30."
 
 
 class QueueFilters(SafeForm):
@@ -117,8 +114,8 @@ class QueueFilters(SafeForm):
 
     status = SelectField("Status", default="", validate_choice=False)
     affiliate = SelectField("Affiliate", default="", validate_choice=False)
-    created_from = DateField("Created from", validators=[Optionally()])
-    created_to = DateField("Created to", validators=[Optionally()])
+    created_from = DateField("Created from", validators=[OptionalDate(DATE_FORMAT)])
+    created_to = DateField("Created to", validators=[OptionalDate(DATE_FORMAT)])
     page = IntegerField("Page", default=1, validators=[Optionally()])
 
     def validate_status(self, field: SelectField) -> None:
@@ -129,13 +126,8 @@ class QueueFilters(SafeForm):
         if field.data not in {value for value, _ in field.choices}:
             raise ValidationError("Choose an affiliate from the list, direct web sales or any.")
 
-    def validate_created_from(self, field: DateField) -> None:
-        _date_problem(field)
-
     def validate_created_to(self, field: DateField) -> None:
-        _date_problem(field)
-        if field.data and self.created_from.data and field.data < self.created_from.data:
-            raise ValidationError("The end date must be on or after the start date.")
+        check_order(self.created_from, field, "The end date must be on or after the start date.")
 
     def validate_page(self, field: IntegerField) -> None:
         if field.data is None or field.data < 1:
@@ -217,7 +209,7 @@ def _helpers() -> dict[str, Any]:
 class CancelForm(SafeForm):
     """Cancel an enrollment: the reason goes into its status history."""
 
-    reason = StringField("Reason for cancelling", filters=[lambda v: v.strip() if isinstance(v, str) else v],
+    reason = StringField("Reason for cancelling", filters=[strip],
                          validators=[DataRequired("Enter why the enrollment is cancelled, like "
                                                    "\"customer called to cancel\"."),
                                      Length(max=80, message="Keep the reason to 80 characters or fewer.")],
@@ -226,11 +218,7 @@ class CancelForm(SafeForm):
 
 def _enrollment(number: str, lock: bool = False) -> Enrollment:
     """The enrollment `number` (locked for the transaction when about to change it), or 404."""
-    query = select(Enrollment).where(Enrollment.number == number)
-    enrollment = db.session.scalar(query.with_for_update() if lock else query)
-    if enrollment is None:
-        raise NotFound()
-    return enrollment
+    return one_or_404(select(Enrollment).where(Enrollment.number == number), lock)
 
 
 def _detail(enrollment: Enrollment, cancel_form: Optional[CancelForm] = None, status: int = 200) -> tuple[str, int]:
@@ -291,33 +279,30 @@ def _cancel(enrollment: Enrollment, reason: str, test_order: bool) -> Response:
 
 # --- correct and resubmit ----------------------------------------------------------------------
 
-def _strip(value: Any) -> Any:
-    return value.strip() if isinstance(value, str) else value
-
-
 class CorrectionForm(SafeForm):
     """Fields an operator may correct before resubmitting; empty personal fields keep their value."""
 
-    first_name = StringField("First name", filters=[_strip],
+    first_name = StringField("First name", filters=[strip],
                              validators=[Length(max=80, message="First name must be 80 characters or fewer.")])
-    last_name = StringField("Last name", filters=[_strip],
+    last_name = StringField("Last name", filters=[strip],
                             validators=[Length(max=80, message="Last name must be 80 characters or fewer.")])
-    email = EmailField("Email address", filters=[_strip], render_kw={"spellcheck": "false"})
-    phone = TelField("Phone number", filters=[_strip], render_kw={"class": "input-medium"})
-    service_line1 = StringField("Street address", filters=[_strip],
+    email = EmailField("Email address", filters=[strip], render_kw={"spellcheck": "false"})
+    phone = TelField("Phone number", filters=[strip], render_kw={"class": "input-medium"})
+    service_line1 = StringField("Street address", filters=[strip],
                                 validators=[InputRequired("Enter the street address of the premise."),
                                             Length(max=120, message="Street address must be 120 characters or fewer.")])
-    service_line2 = StringField("Apartment, suite or unit (optional)", filters=[_strip],
+    service_line2 = StringField("Apartment, suite or unit (optional)", filters=[strip],
                                 validators=[Length(max=60, message="Keep this to 60 characters or fewer.")],
                                 render_kw={"class": "input-medium"})
-    service_city = StringField("City", filters=[_strip],
+    service_city = StringField("City", filters=[strip],
                                validators=[InputRequired("Enter the city of the premise."),
                                            Length(max=60, message="City must be 60 characters or fewer.")],
                                render_kw={"class": "input-medium"})
-    service_zip = StringField("ZIP code", filters=[_strip], render_kw={"class": "input-short", "inputmode": "numeric"})
+    service_zip = StringField("ZIP code", filters=[strip], render_kw={"class": "input-short", "inputmode": "numeric"})
     esi_id = StringField("ESI ID", filters=[lambda v: v.replace(" ", "").strip() if isinstance(v, str) else v],
                          render_kw={"inputmode": "numeric", "spellcheck": "false"})
-    requested_date = DateField("Requested start date", validators=[Optionally()], render_kw={"class": "input-medium"})
+    requested_date = DateField("Requested start date", validators=[OptionalDate(DATE_FORMAT)],
+                               render_kw={"class": "input-medium"})
 
     enrollment: Enrollment
     utility: Utility
@@ -387,11 +372,16 @@ class CorrectionForm(SafeForm):
         if problem:
             raise ValidationError(problem)
 
+    def validate(self, extra_validators: Any = None) -> bool:
+        """The field rules, then: a move-in needs its date (an empty date ends the field's own checks)."""
+        ok = super().validate(extra_validators)
+        if self.move_in and self.requested_date.data is None and not self.requested_date.errors:
+            self.requested_date.errors = ["Enter the move-in date."]
+            ok = False
+        return ok
+
     def validate_requested_date(self, field: DateField) -> None:
-        _date_problem(field)
         if field.data is None:
-            if self.move_in:
-                raise ValidationError("Enter the move-in date.")
             return
         kind = "move_in" if self.move_in else "switch"
         earliest = dates.earliest_requested(kind, self.today, self.state.rescission_business_days)
@@ -445,9 +435,8 @@ def enrollment_correct(number: str) -> Response | tuple[str, int]:
     if not form.validate_on_submit():
         if request.method == "GET":
             form.fill()
-        status = 422 if request.method == "POST" else 200
-        return render_template("admin/operations/correct.html", title=f"Correct enrollment {number}",
-                               e=enrollment, form=form, **_helpers()), status
+        return form_page("admin/operations/correct.html", form, title=f"Correct enrollment {number}",
+                         e=enrollment, **_helpers())
     resubmit(form, enrollment)
     db.session.commit()
     flash(f"Enrollment {number} was resubmitted: it is {enrollment.status} and will be sent to billing.", "success")

@@ -8,8 +8,8 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
-from decimal import Decimal, InvalidOperation
-from typing import Any, Callable, Optional
+from decimal import Decimal
+from typing import Any, Optional
 from urllib.parse import urlsplit
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
@@ -18,7 +18,7 @@ from sqlalchemy import exists, func, select
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 from wtforms import BooleanField, DateField, RadioField, SelectField, SelectMultipleField, StringField
-from wtforms.validators import DataRequired, InputRequired, Length, StopValidation, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 from wtforms.validators import Optional as Blank
 
 from .. import catalog, documents
@@ -30,6 +30,7 @@ from ..pricing import PricePoint, price_table
 from ..validators import clean_zip
 from ..views import today
 from . import bp, record, requires
+from .fields import Number, OptionalDate, check_order, form_page, get_or_404, parse_number, strip
 
 PLAN_FIELDS = ("name", "state_code", "utility_code", "rate_type", "energy_cents_per_kwh", "base_fee",
                "term_months", "early_termination_fee", "etf_per_remaining_month", "bill_credit",
@@ -44,70 +45,15 @@ FOUR_PLACES = Decimal("0.0001")
 
 # --- field rules ----------------------------------------------------------------------------
 
-def _strip(value: Any) -> Any:
-    return value.strip() if isinstance(value, str) else value
-
-
-def parse_number(text: Optional[str]) -> Optional[Decimal]:
-    """A number as staff type it ("11.9", "$9.95", "1,000"), or None when it is not one."""
-    cleaned = (text or "").strip().replace(",", "").lstrip("$").rstrip("¢%").strip()
-    if not re.fullmatch(r"-?(\d+(\.\d*)?|\.\d+)", cleaned):
-        return None
-    try:
-        return Decimal(cleaned)
-    except InvalidOperation:
-        return None
-
-
-class Number:
-    """A number in range, with messages that say what to type; empty counts as missing."""
-
-    def __init__(self, what: str, invalid: str, out_of_range: str, ok: Callable[[Decimal], bool],
-                 integer: bool = False):
-        self.what, self.invalid, self.out_of_range, self.ok, self.integer = what, invalid, out_of_range, ok, integer
-
-    def __call__(self, form: SafeForm, field: StringField) -> None:
-        value = parse_number(field.data)
-        if value is None or (self.integer and value != value.to_integral_value()):
-            raise StopValidation(self.invalid)
-        if not self.ok(value):
-            raise StopValidation(self.out_of_range)
-        if int(value.as_tuple().exponent) < -4:
-            raise StopValidation(f"{self.what} can have at most 4 decimal places.")
-
-
-class DateOrBlank:
-    """An optional date: empty is fine, anything else must be a real date."""
-
-    def __init__(self, invalid: str):
-        self.invalid = invalid
-
-    def __call__(self, form: SafeForm, field: DateField) -> None:
-        raw = (field.raw_data or [""])[0].strip()
-        field.errors[:] = []
-        if not raw:
-            raise StopValidation()
-        if field.data is None:
-            raise StopValidation(self.invalid)
-
-
 def _date_field(label: str, what: str, hint: str = "") -> DateField:
     return DateField(label, description=hint, render_kw={"class": "input-medium"},
-                     validators=[DateOrBlank(f"Enter {what} as a date, for example 2026-12-31, or leave it empty.")])
+                     validators=[OptionalDate(f"Enter {what} as a date, for example 2026-12-31, or leave it empty.")])
 
 
 def _number_field(label: str, number: Number, hint: str = "", optional: bool = False) -> StringField:
-    return StringField(label, description=hint, filters=[_strip],
+    return StringField(label, description=hint, filters=[strip],
                        validators=[*([Blank()] if optional else []), number],
                        render_kw={"class": "input-short", "inputmode": "decimal", "autocomplete": "off"})
-
-
-def _check_order(earlier: DateField, later: DateField, message: str) -> bool:
-    """`later` is not before `earlier` (when both are real dates); otherwise flag `later`."""
-    if earlier.data and later.data and later.data < earlier.data and not later.errors:
-        later.errors.append(message)
-        return False
-    return True
 
 
 # --- forms ----------------------------------------------------------------------------------
@@ -115,11 +61,11 @@ def _check_order(earlier: DateField, later: DateField, message: str) -> bool:
 class PlanForm(SafeForm):
     """Every field of a plan; the code only when the plan is new."""
 
-    code = StringField("Plan code", filters=[_strip, lambda v: v.upper() if isinstance(v, str) else v],
+    code = StringField("Plan code", filters=[strip, lambda v: v.upper() if isinstance(v, str) else v],
                        description="Letters, digits, _ and -; it cannot be changed later. For example SAVER12.",
                        validators=[DataRequired("Enter a plan code, for example SAVER12.")],
                        render_kw={"class": "input-medium", "autocomplete": "off", "spellcheck": "false"})
-    name = StringField("Plan name", filters=[_strip], description="As customers see it.",
+    name = StringField("Plan name", filters=[strip], description="As customers see it.",
                        validators=[DataRequired("Enter the plan name customers see, for example Lone Star Saver 12."),
                                    Length(max=80, message="The plan name can be at most 80 characters.")])
     state = SelectField("State", validate_choice=False)
@@ -203,8 +149,11 @@ class PlanForm(SafeForm):
         if not field.data or not set(field.data) <= set(dict(CUSTOMER_TYPES)):
             raise ValidationError("Choose at least one customer type: residential, commercial or both.")
 
+    def validate_available_to(self, field: DateField) -> None:
+        check_order(self.available_from, field, "The available-to date must be on or after the available-from date.")
+
     def validate(self, extra_validators: Any = None) -> bool:
-        """Field rules, then the rules between fields: the credit's two halves, date order."""
+        """Field rules (date order included), then the credit's two halves, which need each other."""
         valid = super().validate(extra_validators)
         credit, minimum = self.bill_credit, self.bill_credit_min_kwh
         if credit.data and not minimum.data and not credit.errors:
@@ -213,8 +162,7 @@ class PlanForm(SafeForm):
         if minimum.data and not credit.data and not minimum.errors:
             credit.errors.append("Enter the bill credit in dollars for that minimum usage, or remove the minimum usage.")
             valid = False
-        return _check_order(self.available_from, self.available_to,
-                            "The available-to date must be on or after the available-from date.") and valid
+        return valid
 
     def values(self) -> dict[str, Any]:
         """The plan's columns from the valid form."""
@@ -280,10 +228,8 @@ class VisibilityForm(SafeForm):
         if field.data not in {value for value, _ in channel_choices()}:
             raise ValidationError("Choose a channel from the list: the web wizard, agents or an affiliate.")
 
-    def validate(self, extra_validators: Any = None) -> bool:
-        valid = super().validate(extra_validators)
-        return _check_order(self.shown_from, self.shown_to,
-                            "The shown-to date must be on or after the shown-from date.") and valid
+    def validate_shown_to(self, field: DateField) -> None:
+        check_order(self.shown_from, field, "The shown-to date must be on or after the shown-from date.")
 
 
 class DocumentForm(SafeForm):
@@ -295,7 +241,7 @@ class DocumentForm(SafeForm):
     kind = RadioField("Document", choices=options(documents.KINDS.items()), validate_choice=False,
                       validators=[InputRequired("Choose which document this is: EFL, TOS or YRAC.")])
     document_file = FileField("PDF file", render_kw={"accept": "application/pdf,.pdf"})
-    document_url = StringField("Or a link to the document", filters=[_strip],
+    document_url = StringField("Or a link to the document", filters=[strip],
                                description="Starts with https://, for example https://example.com/efl.pdf.",
                                validators=[Length(max=500, message="The link can be at most 500 characters.")],
                                render_kw={"type": "url", "autocomplete": "off", "spellcheck": "false"})
@@ -385,14 +331,7 @@ def plan_new() -> Response | tuple[str, int]:
         db.session.commit()
         flash(f"Plan {plan.code} created. Show it on a channel below to offer it.", "success")
         return redirect(url_for("admin.plan_edit", code=plan.code), 303)
-    return render_template("admin/plans/new.html", title="New plan", form=form), _status(form)
-
-
-def _plan_or_404(code: str) -> Plan:
-    plan = db.session.get(Plan, code) if PLAN_CODE.fullmatch(code) else None
-    if plan is None:
-        abort(404)
-    return plan
+    return form_page("admin/plans/new.html", form, title="New plan")
 
 
 def _status(*forms: SafeForm) -> int:
@@ -417,7 +356,7 @@ def _edit_page(plan: Plan, form: Optional[PlanForm] = None, visibility_form: Opt
 @requires("marketing")
 def plan_edit(code: str) -> Response | tuple[str, int]:
     """Edit a plan's terms; only what changed is audited."""
-    plan = _plan_or_404(code)
+    plan = get_or_404(Plan, code)
     if request.method == "GET":
         return _edit_page(plan)
     form = PlanForm(new=False)
@@ -437,7 +376,7 @@ def plan_edit(code: str) -> Response | tuple[str, int]:
 
 
 def _set_retired(code: str, retired: bool) -> Response:
-    plan = _plan_or_404(code)
+    plan = get_or_404(Plan, code)
     if plan.retired != retired:
         plan.retired = retired
         record("retire" if retired else "unretire", "plan", plan.code, {"retired": not retired}, {"retired": retired})
@@ -467,7 +406,7 @@ def plan_unretire(code: str) -> Response:
 @requires("marketing")
 def plan_visibility_add(code: str) -> Response | tuple[str, int]:
     """Show the plan on a channel within an optional date window."""
-    plan = _plan_or_404(code)
+    plan = get_or_404(Plan, code)
     form = VisibilityForm()
     if not form.validate_on_submit():
         return _edit_page(plan, visibility_form=form)
@@ -488,7 +427,7 @@ def _window(row: PlanVisibility) -> str:
 
 
 def _visibility_row(code: str, row_id: int) -> tuple[Plan, PlanVisibility]:
-    plan = _plan_or_404(code)
+    plan = get_or_404(Plan, code)
     row = next((v for v in plan.visibility if v.id == row_id), None)
     if row is None:
         abort(404)
@@ -530,7 +469,7 @@ def plan_visibility_end(code: str, row_id: int) -> Response:
 @requires("marketing")
 def plan_document_add(code: str) -> Response | tuple[str, int]:
     """A new version of the EFL, TOS or YRAC: customers see it from the next request."""
-    plan = _plan_or_404(code)
+    plan = get_or_404(Plan, code)
     form = DocumentForm()
     if not form.validate_on_submit():
         return _edit_page(plan, document_form=form)
@@ -555,12 +494,12 @@ class PreviewForm(SafeForm):
     class Meta:
         csrf = False
 
-    zip = StringField("ZIP code", filters=[_strip],
+    zip = StringField("ZIP code", filters=[strip],
                       validators=[DataRequired("Enter a 5-digit ZIP code, for example 75201.")],
                       render_kw={"class": "input-short", "inputmode": "numeric", "autocomplete": "off"})
     customer_type = RadioField("Customer type", choices=options(CUSTOMER_TYPES), validate_choice=False,
                                default="residential")
-    promo = StringField("Promo code (optional)", filters=[_strip],
+    promo = StringField("Promo code (optional)", filters=[strip],
                         validators=[Length(max=32, message="Promo codes are at most 32 characters.")],
                         render_kw={"class": "input-medium", "autocomplete": "off", "spellcheck": "false"})
     affiliate = SelectField("Affiliate", validate_choice=False, description="None: the web wizard.")

@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Any, Optional
+from typing import Optional
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, url_for
 from sqlalchemy import select
 from werkzeug.wrappers import Response
-from wtforms import DateField, Field, SelectField, SelectMultipleField, StringField
-from wtforms.validators import DataRequired, Length, StopValidation, ValidationError
+from wtforms import DateField, SelectField, SelectMultipleField, StringField
+from wtforms.validators import DataRequired, Length, ValidationError
 
 from .. import catalog
 from ..audit import changes, snapshot
@@ -18,29 +18,13 @@ from ..forms import SafeForm
 from ..models import Affiliate, Plan, Promo
 from ..views import today
 from . import bp, record, requires
+from .fields import RequiredDate, check_order, form_page, get_or_404, strip, whole_number
 
 #: What the audit log keeps of a promo.
 FIELDS = ("description", "valid_from", "valid_to", "max_uses", "unlocks", "affiliate_code")
 CODE = re.compile(r"^[A-Z0-9_-]{1,32}$")
 #: The largest limit a database integer column holds comfortably.
 MAX_USES = 1_000_000_000
-
-
-def _strip(value: Any) -> Any:
-    return value.strip() if isinstance(value, str) else value
-
-
-class RequiredDate:
-    """A date that must be given and real; our messages instead of WTForms' parse error."""
-
-    def __init__(self, empty: str, invalid: str):
-        self.empty, self.invalid = empty, invalid
-
-    def __call__(self, form: SafeForm, field: Field) -> None:
-        if field.data is None:
-            field.errors[:] = []
-            raw = (field.raw_data or [""])[0].strip()
-            raise StopValidation(self.invalid if raw else self.empty)
 
 
 def promo_state(promo: Promo, uses: int, on: dt.date) -> str:
@@ -57,17 +41,17 @@ def promo_state(promo: Promo, uses: int, on: dt.date) -> str:
 class PromoForm(SafeForm):
     """A promo code's terms; `uses` is how often it has been used (0 for a new code)."""
 
-    code = StringField("Code", filters=[_strip], description="Letters, digits, - and _; customers may type it in any case.",
+    code = StringField("Code", filters=[strip], description="Letters, digits, - and _; customers may type it in any case.",
                        validators=[DataRequired("Enter the promo code customers will type.")],
                        render_kw={"autocomplete": "off", "spellcheck": "false", "class": "input-medium"})
-    description = StringField("Description", filters=[_strip], validators=[
+    description = StringField("Description", filters=[strip], validators=[
         DataRequired("Enter a description, so other staff know what the code is for."),
         Length(max=200, message="The description must be 200 characters or fewer.")])
     valid_from = DateField("Valid from", validators=[RequiredDate(
         "Enter the first day the code works.", "Enter the first day as a real date, like 2026-12-01.")])
     valid_to = DateField("Valid to", description="The last day the code works (inclusive).", validators=[RequiredDate(
         "Enter the last day the code works.", "Enter the last day as a real date, like 2026-12-31.")])
-    max_uses = StringField("Maximum uses (optional)", filters=[_strip],
+    max_uses = StringField("Maximum uses (optional)", filters=[strip],
                            description="Enrollments it may be used on; cancelled ones do not count. Empty: no limit.",
                            render_kw={"inputmode": "numeric", "class": "input-short"})
     unlocks = SelectMultipleField("Plans unlocked", validate_choice=False)
@@ -96,17 +80,14 @@ class PromoForm(SafeForm):
 
     def validate_valid_to(self, field: DateField) -> None:
         """The window may not end before it starts."""
-        if self.valid_from.data and field.data and field.data < self.valid_from.data:
-            raise ValidationError("The last day must be on or after the first day.")
+        check_order(self.valid_from, field, "The last day must be on or after the first day.")
 
     def validate_max_uses(self, field: StringField) -> None:
         """Empty, or a whole number of at least 1 and at least the uses so far."""
         if not field.data:
             return
-        if not (field.data.isascii() and field.data.isdecimal()) or not 1 <= int(field.data) <= MAX_USES:
-            raise ValidationError(f"Enter the maximum uses as a whole number from 1 to {MAX_USES:,}, "
-                                  "or leave it empty for no limit.")
-        if int(field.data) < self.uses:
+        if whole_number(field, 1, MAX_USES, f"Enter the maximum uses as a whole number from 1 to {MAX_USES:,}, "
+                                            "or leave it empty for no limit.") < self.uses:
             raise ValidationError(f"The code has been used {self.uses} times already: "
                                   f"enter {self.uses} or more, or leave it empty for no limit.")
 
@@ -137,13 +118,6 @@ class EditPromoForm(PromoForm):
     """An existing code's terms: the code itself does not change."""
 
     code = None  # type: ignore[assignment]
-
-
-def _promo_or_404(code: str) -> Promo:
-    promo = None if "\x00" in code else db.session.get(Promo, code.upper())  # PostgreSQL refuses NUL in text
-    if promo is None:
-        abort(404)
-    return promo
 
 
 @bp.get("/promos")
@@ -178,7 +152,7 @@ def promo_new() -> Response | tuple[str, int]:
 @requires("marketing")
 def promo_edit(code: str) -> Response | tuple[str, int]:
     """Change a promo code's terms (not the code)."""
-    promo = _promo_or_404(code)
+    promo = get_or_404(Promo, code.upper())
     form = EditPromoForm(obj=promo).prepare(catalog.promo_uses(db.session, promo.code))
     if form.validate_on_submit():
         before = snapshot(promo, FIELDS)
@@ -196,16 +170,16 @@ def promo_edit(code: str) -> Response | tuple[str, int]:
 
 
 def _form_page(form: PromoForm, promo: Optional[Promo]) -> tuple[str, int]:
+    """The new or edit page of a promo code."""
     title = f"Edit promo code {promo.code}" if promo else "New promo code"
-    status = 422 if form.is_submitted() else 200
-    return render_template("admin/promos/form.html", title=title, form=form, promo=promo), status
+    return form_page("admin/promos/form.html", form, title=title, promo=promo)
 
 
 @bp.post("/promos/<code>/end")
 @requires("marketing")
 def promo_end(code: str) -> Response:
     """End a code now: its last day becomes yesterday, so customers cannot use it from today."""
-    promo = _promo_or_404(code)
+    promo = get_or_404(Promo, code.upper())
     yesterday = today() - dt.timedelta(days=1)
     if promo.valid_to <= yesterday:
         flash(f"Promo code {promo.code} had already ended on {promo.valid_to:%B %-d, %Y}.", "success")

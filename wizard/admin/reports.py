@@ -9,8 +9,8 @@ from typing import Any, Mapping, Optional
 from flask import abort, render_template, request
 from sqlalchemy import Select, func, select
 from werkzeug.wrappers import Response
-from wtforms import DateField, Field, SelectField, StringField
-from wtforms.validators import Length, Optional as Optionally, StopValidation, ValidationError
+from wtforms import DateField, SelectField, StringField
+from wtforms.validators import Length, ValidationError
 
 from .. import funnel_report
 from ..extensions import db
@@ -19,6 +19,7 @@ from ..models import Affiliate, AuditEntry, FunnelEvent
 from ..steps import STEPS, always
 from ..views import today
 from . import bp, requires
+from .fields import OptionalDate, check_order, strip
 
 #: The report's rows: Started, each wizard step in order, Completed.
 STAGES = funnel_report.stages(STEPS, always)
@@ -28,26 +29,10 @@ AUDIT_PAGE_SIZE = 50
 DIRECT = "web"
 
 
-def _strip(value: Any) -> Any:
-    return value.strip() if isinstance(value, str) else value
-
-
-class RealDate:
-    """An optional date that, when given, must be a real one: our message instead of WTForms'."""
-
-    def __init__(self, message: str):
-        self.message = message
-
-    def __call__(self, form: SafeForm, field: Field) -> None:
-        if field.data is None and (field.raw_data or [""])[0].strip():
-            field.errors[:] = []
-            raise StopValidation(self.message)
-
-
 def _date_field(label: str, hint: str) -> DateField:
     return DateField(label, description=hint, render_kw={"type": "date", "class": "input-medium"},
-                     validators=[Optionally(), RealDate(f"Enter the date in the {label.lower()} box as year-month-day, "
-                                                        "for example 2026-11-01.")])
+                     validators=[OptionalDate(f"Enter the date in the {label.lower()} box as year-month-day, "
+                                              "for example 2026-11-01.")])
 
 
 class FilterForm(SafeForm):
@@ -60,8 +45,8 @@ class FilterForm(SafeForm):
     date_to: DateField
 
     def validate_date_to(self, field: DateField) -> None:
-        if field.data and self.date_from.data and field.data < self.date_from.data:
-            raise ValidationError("The last day must be the same as or after the first day. Swap the two dates.")
+        check_order(self.date_from, field,
+                    "The last day must be the same as or after the first day. Swap the two dates.")
 
 
 class FunnelFilters(FilterForm):
@@ -123,33 +108,39 @@ def funnel_counts(first: dt.date, last: dt.date, channel: str) -> dict[str, int]
     return {step: count for step, count in db.session.execute(query).all()}
 
 
-def _funnel_filters() -> tuple[FunnelFilters, bool]:
+def _funnel_report() -> tuple[FunnelFilters, Optional[list[funnel_report.Row]]]:
+    """The filters of the query string and, when they are valid, the report they ask for."""
     form = FunnelFilters(formdata=request.args).prepare()
-    return form, form.validate()
+    if not form.validate():
+        return form, None
+    first, last = form.period()
+    return form, funnel_report.rows(STAGES, funnel_counts(first, last, form.channel.data or ""))
+
+
+def _funnel_page(form: FunnelFilters, report: Optional[list[funnel_report.Row]], **context: Any) -> str:
+    """The funnel report page; without a report when the filters were refused."""
+    return render_template("admin/reports/funnel.html", title="Funnel report", form=form, report=report, **context)
 
 
 @bp.get("/funnel")
 @requires("marketing", "operations")
 def funnel() -> tuple[str, int]:
     """Drafts reaching each step, with the drop-off, for a date range and channel."""
-    form, valid = _funnel_filters()
-    if not valid:
-        return render_template("admin/reports/funnel.html", title="Funnel report", form=form, report=None), 422
+    form, report = _funnel_report()
+    if report is None:
+        return _funnel_page(form, None), 422
     first, last = form.period()
-    report = funnel_report.rows(STAGES, funnel_counts(first, last, form.channel.data or ""))
-    return render_template("admin/reports/funnel.html", title="Funnel report", form=form, report=report,
-                           first=first, last=last), 200
+    return _funnel_page(form, report, first=first, last=last), 200
 
 
 @bp.get("/funnel.csv")
 @requires("marketing", "operations")
 def funnel_csv() -> Response | tuple[str, int]:
     """The funnel report as a CSV file, with the same filters as the page."""
-    form, valid = _funnel_filters()
-    if not valid:
-        return render_template("admin/reports/funnel.html", title="Funnel report", form=form, report=None), 422
+    form, report = _funnel_report()
+    if report is None:
+        return _funnel_page(form, None), 422
     first, last = form.period()
-    report = funnel_report.rows(STAGES, funnel_counts(first, last, form.channel.data or ""))
     out = io.StringIO()
     csv.writer(out).writerows(funnel_report.csv_rows(report, form.channel_label(), first, last))
     return Response(out.getvalue(), mimetype="text/csv", headers={
@@ -163,9 +154,9 @@ class AuditFilters(FilterForm):
 
     entity_type = SelectField("Entity type", validate_choice=False, default="")
     action = SelectField("Action", validate_choice=False, default="")
-    actor = StringField("Who", filters=[_strip], description="Part of the staff email address, any case.",
+    actor = StringField("Who", filters=[strip], description="Part of the staff email address, any case.",
                         validators=[Length(max=254, message="Enter at most 254 characters of the email address.")])
-    entity_id = StringField("Entity id", filters=[_strip], description="Exactly, for example a plan code.",
+    entity_id = StringField("Entity id", filters=[strip], description="Exactly, for example a plan code.",
                             validators=[Length(max=64, message="Enter at most 64 characters: ids are not longer.")],
                             render_kw={"class": "input-medium"})
     date_from = _date_field("From", "First day, UTC.")

@@ -10,7 +10,6 @@ from typing import Any, Optional
 
 from flask import flash, redirect, render_template, url_for
 from sqlalchemy import select
-from werkzeug.exceptions import NotFound
 from werkzeug.wrappers import Response
 from wtforms import EmailField, PasswordField, RadioField
 from wtforms.validators import InputRequired
@@ -24,6 +23,7 @@ from ..passwords import hash_password
 from ..staff import StaffError, create_staff, end_all_sessions
 from ..validators import PASSWORD_MIN, password_problem
 from . import bp, record, requires, staff
+from .fields import form_page, one_or_404, strip
 from .operations import local_time
 
 ROLE_LABELS = {"marketing": "Marketing: plans, promos and the catalog",
@@ -40,7 +40,7 @@ def _role_field() -> RadioField:
 class NewStaffForm(SafeForm):
     """A new staff account."""
 
-    email = EmailField("Email address", filters=[lambda v: v.strip() if isinstance(v, str) else v],
+    email = EmailField("Email address", filters=[strip],
                        validators=[InputRequired("Enter the staff member's email address.")],
                        render_kw={"spellcheck": "false", "autocomplete": "off"})
     role = _role_field()
@@ -107,16 +107,12 @@ def staff_create() -> Response | tuple[str, int]:
             flash(f"Created the {member.role} account {member.email}. Pass the password on to them "
                   "in person or by phone, not by email.", "success")
             return redirect(url_for("admin.staff_list"), 303)
-    status = 422 if form.is_submitted() else 200
-    return render_template("admin/staff/new.html", title="Add a staff member", form=form), status
+    return form_page("admin/staff/new.html", form, title="Add a staff member")
 
 
 def _member(staff_id: int, lock: bool = False) -> Staff:
-    query = select(Staff).where(Staff.id == staff_id)
-    member = db.session.scalar(query.with_for_update() if lock else query)
-    if member is None:
-        raise NotFound()
-    return member
+    """The staff account `staff_id` (locked for the transaction when about to change it), or 404."""
+    return one_or_404(select(Staff).where(Staff.id == staff_id), lock)
 
 
 def _page(member: Staff, role_form: Optional[RoleForm] = None, password_form: Optional[PasswordForm] = None,
