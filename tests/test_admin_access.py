@@ -69,3 +69,14 @@ def test_each_role_gets_exactly_its_pages(role_app, method, path, endpoint):
         else:
             assert response.status_code == 403, (role, response.status_code)
             assert "Your staff role does not include this page." in response.text
+
+
+POSTS = [(m, p, e) for m, p, e in ROUTES if m == "POST"]
+
+
+@pytest.mark.parametrize("method, path, endpoint", POSTS, ids=[p for _, p, _ in POSTS])
+def test_every_admin_post_without_its_csrf_token_is_refused(role_app, method, path, endpoint):
+    admin = signed_in(role_app, "admin", "root@example.com")
+    response = admin.client.post(path, data={})
+    assert response.status_code == 400
+    assert "Go back, reload the page and send it again." in response.text

@@ -118,6 +118,18 @@ ERROR_TEXT = {
 }
 
 
+#: The admin area speaks to staff, not to a customer with answers in a draft.
+ADMIN_ERROR_TEXT = {
+    **ERROR_TEXT,
+    400: ("This page has expired", "For your security the form could not be sent. "
+          "Go back, reload the page and send it again."),
+    429: ("Too many attempts", "You have tried this too many times in a short while. "
+          "Wait a minute, then try again."),
+    500: ("Sorry, something went wrong", "Try again in a moment. If it happens again, "
+          "tell the team that runs this service what you were doing."),
+}
+
+
 def register_errorhandlers(app: Flask) -> None:
     """Every error answers a plain page (or panel, for htmx) in the wizard's look."""
 
@@ -125,9 +137,10 @@ def register_errorhandlers(app: Flask) -> None:
         code = error.code if isinstance(error, HTTPException) and error.code in ERROR_TEXT else 500
         if isinstance(error, CSRFError):
             code = 400
-        title, text = ERROR_TEXT[code]
         if in_admin():
+            title, text = ADMIN_ERROR_TEXT[code]
             return make_response(render_template("admin/error.html", title=title, heading=title, text=text), code)
+        title, text = ERROR_TEXT[code]
         return render_page("error.html", code, title=title, text=text, code=code)
 
     app.register_error_handler(HTTPException, handle)
