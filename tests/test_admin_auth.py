@@ -82,12 +82,19 @@ def test_session_is_rotated_and_logout_ends_it_on_the_server(app, session):
     assert thief.get("/admin/").status_code == 302
 
 
-def test_idle_session_expires(app, session):
+def test_idle_session_expires_and_is_forgotten(app, session):
     admin = signed_in(app, "marketing")
     row = session.scalar(select(StaffSession))
     row.last_seen_at -= app.config["ADMIN_IDLE_TIMEOUT"] + dt.timedelta(minutes=1)
     session.commit()
     assert admin.get("/admin/").status_code == 302
+    abandoned = signed_in(app, "operations")
+    row = session.scalars(select(StaffSession)).one()
+    row.created_at -= app.config["ADMIN_SESSION_MAX_AGE"]
+    session.commit()
+    signed_in(app, "admin")  # any sign-in forgets sessions past their time
+    assert session.scalar(select(func.count()).select_from(StaffSession)) == 1
+    assert abandoned.get("/admin/").status_code == 302
 
 
 def test_staff_and_customer_logins_never_mix(app, client):

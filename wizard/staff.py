@@ -102,6 +102,12 @@ def _hash(token: str) -> str:
 
 def open_session(session: Session, staff: Staff) -> str:
     """A new server-side session for `staff`; answer the token the cookie keeps."""
+    cfg = current_app.config
+    now = utcnow()
+    # Sessions nobody signed out of are forgotten here: the table holds only live ones.
+    session.execute(delete(StaffSession).where(
+        (StaffSession.created_at < now - cfg["ADMIN_SESSION_MAX_AGE"])
+        | (StaffSession.last_seen_at < now - cfg["ADMIN_IDLE_TIMEOUT"])))
     token = secrets.token_urlsafe(32)
     session.add(StaffSession(token_hash=_hash(token), staff_id=staff.id))
     session.commit()
