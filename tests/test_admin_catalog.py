@@ -295,7 +295,7 @@ def test_an_upload_imports_and_the_same_file_again_changes_nothing(admin, sessio
 def test_an_upload_with_errors_lists_them_by_line_and_imports_nothing(admin, session):
     response = upload(admin, b"zip,utility\n75001,oncor\n7500,oncor\n75002,nosuch\n75001,oncor\n")
     assert response.status_code == 422
-    for text in ("Nothing imported: 3 problem(s) in the file.", "ZIP &#39;7500&#39; is not 5 digits",
+    for text in ("Nothing imported: 3 problems in the file.", "ZIP &#39;7500&#39; is not 5 digits",
                  "unknown utility &#39;nosuch&#39;", "repeats line 2 (75001,oncor)"):
         assert text in response.text
     for line in (3, 4, 5):
@@ -311,7 +311,7 @@ def test_many_errors_show_the_first_fifty_and_the_total(admin, session):
     assert response.text.count("unknown utility") == 50
     content = b"zip,utility\n" + b"".join(b"7500%d,nosuch\n" % (n % 10) for n in range(150))
     response = upload(admin, content)
-    assert "Nothing imported: more than 100 problem(s) in the file." in response.text
+    assert "Nothing imported: more than 100 problems in the file." in response.text
     assert "The first 50 of more than 100 problems, by line" in response.text
 
 

@@ -42,7 +42,7 @@ def test_errors_are_reported_by_line_and_nothing_is_imported(runner, session, tm
     assert result.exit_code != 0
     for text in ("line 3: ZIP '7500' is not 5 digits", "line 4: unknown utility 'nosuch'",
                  "line 5: repeats line 2 (75001,oncor)", "line 6: expected 2 values (zip,utility), found 1",
-                 "line 8: expected 2 values (zip,utility), found 3", "Nothing imported: 5 problem(s)"):
+                 "line 8: expected 2 values (zip,utility), found 3", "Nothing imported: 5 problems"):
         assert text in result.output
     assert pairs(session, "75001") == set()
 

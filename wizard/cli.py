@@ -38,7 +38,7 @@ def import_zips_command(csv_file) -> None:
 
     with db.sessionmaker(current_app)() as session:
         report = import_zips(session, csv_file, commit=False)
-        if report.ok:
+        if report.ok and (report.added or report.removed):  # as the admin upload: changes only
             record(session, actor="command line", action="import", entity_type="service_area",
                    entity_id=csv_file.name[-64:], after={"zips": report.zips, "added": report.added,
                                                          "removed": report.removed, "unchanged": report.unchanged})
@@ -46,7 +46,8 @@ def import_zips_command(csv_file) -> None:
     if not report.ok:
         for error in report.errors:
             click.echo(str(error), err=True)
-        raise click.ClickException(f"Nothing imported: {len(report.errors)} problem(s) in {csv_file.name}.")
+        count = len(report.errors)
+        raise click.ClickException(f"Nothing imported: {count} problem{'' if count == 1 else 's'} in {csv_file.name}.")
     click.echo(f"Imported {report.zips} ZIP code(s): {report.added} pair(s) added, {report.removed} removed, "
                f"{report.unchanged} unchanged.")
 

@@ -488,7 +488,8 @@ def zip_upload() -> Page:
                 return _imported(report)
             # The import stops checking after MAX_ERRORS problems and says so in one more entry.
             total = f"more than {MAX_ERRORS}" if len(report.errors) > MAX_ERRORS else str(len(report.errors))
-            form.file.errors.append(f"Nothing imported: {total} problem(s) in the file. "
+            noun = "problem" if total == "1" else "problems"
+            form.file.errors.append(f"Nothing imported: {total} {noun} in the file. "
                                     "Correct the lines listed in the table and upload it again.")
             return form_page("admin/catalog/zip_upload.html", form, title="ZIP map upload",
                               errors=report.errors[:SHOWN_ERRORS], total=total)
