@@ -5,7 +5,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from wizard.models import ServiceArea
+from wizard.models import AuditEntry, ServiceArea
 
 
 def pairs(session, *zips: str) -> set[tuple[str, str]]:
@@ -34,6 +34,8 @@ def test_reimporting_the_same_file_changes_nothing(runner, session, tmp_path):
     again = run(runner, tmp_path, text)
     assert "0 pair(s) added, 0 removed, 2 unchanged" in again.output
     assert set(tuple(r) for r in session.execute(select(ServiceArea.zip, ServiceArea.utility_code))) == before
+    entries = session.scalars(select(AuditEntry).where(AuditEntry.entity_type == "service_area")).all()
+    assert [(e.actor, e.action, e.after["added"]) for e in entries] == [("command line", "import", 1)]
 
 
 def test_errors_are_reported_by_line_and_nothing_is_imported(runner, session, tmp_path):
