@@ -98,7 +98,6 @@ def step(slug: str) -> Response:
     if not journey.can_visit(STEPS, ctx.answers, slug):
         return _redirect_to(journey.first_unanswered(STEPS, ctx.answers))
     if request.method == "GET":
-        _reached(draft, slug)
         return _page(step, step.form_for(ctx), ctx)
     form = step.form()
     form.prepare(ctx)
@@ -110,12 +109,18 @@ def step(slug: str) -> Response:
     answers.get("_unsaved", {}).pop(slug, None)
     answers = reconcile(answers, DraftContext(answers, db.session, ctx.today))
     draft = draft or drafts.start()
-    drafts.save(draft, answers)
     if slug == "zip" and not answers["utilities"]:
+        drafts.save(draft, answers)
         return redirect(url_for("signup.not_served"), 303)
     if request.args.get("change"):
-        return _redirect_to(journey.first_unanswered(STEPS, answers))
-    return _redirect_to(journey.next_step(STEPS, answers, slug))
+        target = journey.first_unanswered(STEPS, answers)
+    else:
+        target = journey.next_step(STEPS, answers, slug)
+    # The funnel counts the step the customer goes on to, in the same commit as the answers:
+    # showing a step (a GET) never writes.
+    funnel.record(db.session, draft.id, target.slug if target else "review", answers.get("affiliate"))
+    drafts.save(draft, answers)
+    return _redirect_to(target)
 
 
 def _go_back(step: Step, form: Any, draft: Draft | None, ctx: DraftContext) -> Response:
@@ -164,15 +169,7 @@ def review() -> Response:
         if not form.validate():
             return _page(step, form, ctx, status=422, rows=summary(ctx))
         return _submit(draft, ctx, supplier)
-    _reached(draft, "review")
     return _page(step, form, ctx, rows=summary(ctx))
-
-
-def _reached(draft: Draft | None, slug: str) -> None:
-    """Count the draft in the funnel report's row for this step."""
-    if draft is not None:
-        funnel.record(db.session, draft.id, slug, draft.answers.get("affiliate"))
-        db.session.commit()
 
 
 def _submit(draft: Draft, ctx: DraftContext, supplier: str) -> Response:
