@@ -90,4 +90,5 @@ def record(action: str, entity_type: str, entity_id: str, before: Any = None, af
                  action=action, entity_type=entity_type, entity_id=entity_id, before=before, after=after)
 
 
-from . import auth, catalog_settings, operations, plans, promos, reports, staff_views  # noqa: E402,F401
+from . import (acknowledgements, affiliates, auth, catalog_settings, markets, operations, plans, preview,  # noqa: E402,F401
+               promos, referral_sources, reports, staff_views, zip_upload)

@@ -1,0 +1,94 @@
+"""Marketing: the acknowledgement statements customers confirm, and their placeholders.
+
+Statement texts are never edited in place: a change adds a version, so each enrollment keeps
+the exact text it agreed to.
+"""
+from __future__ import annotations
+
+import string
+from typing import Optional
+
+from flask import abort, flash, redirect, render_template, url_for
+from sqlalchemy import select
+from wtforms import TextAreaField
+from wtforms.validators import DataRequired, Length, ValidationError
+
+from .. import catalog
+from ..extensions import db
+from ..forms import SafeForm
+from ..models import Acknowledgement
+from . import bp, requires
+from .catalog_settings import Page, save
+from .fields import form_page, strip
+
+#: Placeholders an acknowledgement text may use (filled in by `DraftContext.statement_text`).
+PLACEHOLDERS = ("supplier", "rescission_days")
+
+
+def placeholder_error(text: str) -> Optional[str]:
+    """Why a statement text cannot be filled in, or None when it can."""
+    try:
+        fields = [name for _, name, spec, conv in string.Formatter().parse(text) if name is not None
+                  and (name not in PLACEHOLDERS or spec or conv)]
+    except ValueError:
+        return ("The text has an unbalanced { or }. Placeholders are written {supplier} or "
+                "{rescission_days}; write other braces twice, {{ or }}.")
+    if fields:
+        return (f"The text uses an unknown placeholder {{{fields[0]}}}. Use only {{supplier}} or "
+                "{rescission_days}, or write braces twice, {{ or }}.")
+    return None
+
+
+class AcknowledgementForm(SafeForm):
+    """A statement's new text."""
+
+    text = TextAreaField("Statement text", filters=[strip],
+                         description="Placeholders: {supplier} (our name) and {rescission_days} (the state's "
+                                     "cancellation period in business days).",
+                         validators=[DataRequired("Enter the statement the customer confirms."),
+                                     Length(max=1000, message="The statement must be 1,000 characters or fewer.")],
+                         render_kw={"rows": 5})
+
+    def validate_text(self, field: TextAreaField) -> None:
+        """Only the known placeholders, braces balanced."""
+        error = placeholder_error(field.data or "")
+        if error:
+            raise ValidationError(error)
+
+
+def _versions(code: str) -> list[Acknowledgement]:
+    """Every version of the statement `code`, newest first (none for an unknown code)."""
+    return list(db.session.scalars(select(Acknowledgement).where(Acknowledgement.code == code)
+                                   .order_by(Acknowledgement.version.desc())))
+
+
+@bp.get("/catalog/acknowledgements")
+@requires("marketing")
+def acknowledgements() -> str:
+    """The newest version of each statement, in review-page order."""
+    return render_template("admin/catalog/acknowledgements.html", title="Acknowledgement statements",
+                           statements=catalog.acknowledgements(db.session))
+
+
+@bp.route("/catalog/acknowledgements/<code>", methods=["GET", "POST"])
+@requires("marketing")
+def acknowledgement_edit(code: str) -> Page:
+    """A new version of a statement; earlier versions stay exactly as customers agreed to them."""
+    versions = _versions(code)
+    if not versions:
+        abort(404)
+    current = versions[0]
+    form = AcknowledgementForm(obj=current)
+    if form.validate_on_submit():
+        if form.text.data == current.text:
+            flash(f"The text is unchanged: {code} stays at version {current.version}.", "success")
+        else:
+            new = Acknowledgement(code=code, version=current.version + 1, text=form.text.data,
+                                  position=current.position)
+            db.session.add(new)
+            save("new version", "acknowledgement", code, {"version": current.version, "text": current.text},
+                 {"version": new.version, "text": new.text},
+                 f"Statement {code} is now at version {new.version}; new enrollments agree to it.")
+        return redirect(url_for("admin.acknowledgements"), 303)
+    return form_page("admin/catalog/acknowledgement_edit.html", form, title=f"Statement {code}",
+                      current=current, versions=versions)
