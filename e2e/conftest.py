@@ -268,7 +268,7 @@ def after_browser_restart(context: BrowserContext) -> dict[str, Any]:
 
 def market_today() -> dt.date:
     """The wizard's calendar day (Central time)."""
-    from wizard.views import today
+    from wizard.dates import today
     return today()
 
 

@@ -15,7 +15,7 @@ from billing.models import Enrollment, OutboxItem
 from wizard.billing_runner import drain_once
 from wizard.extensions import db
 from wizard.models import AuditEntry
-from wizard.views import today
+from wizard.dates import today
 
 from .admin_helpers import signed_in
 from .billing_fixtures import make_enrollment

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from wizard import catalog
 from wizard.extensions import db
 from wizard.models import AuditEntry, Plan, PlanDocument
-from wizard.views import today
+from wizard.dates import today
 
 from .admin_helpers import signed_in
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from billing.statuses import Status
 from wizard import catalog
 from wizard.models import AuditEntry, Promo
-from wizard.views import today
+from wizard.dates import today
 
 from .admin_helpers import signed_in
 from .billing_fixtures import make_enrollment

@@ -13,7 +13,7 @@ from wizard import audit
 from wizard.extensions import db
 from wizard.funnel_report import day_range_utc
 from wizard.models import Affiliate, FunnelEvent
-from wizard.views import today
+from wizard.dates import today
 
 from .admin_helpers import signed_in
 from .helpers import DALLAS_SWITCH, Wizard

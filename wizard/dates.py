@@ -19,6 +19,11 @@ def _federal_holidays(year: int) -> frozenset[dt.date]:
     return frozenset(holidays.US(years=year, observed=True))
 
 
+def today() -> dt.date:
+    """The market's calendar day now (ERCOT runs on Central time)."""
+    return dt.datetime.now(MARKET_TZ).date()
+
+
 def market_day(utc: dt.datetime) -> dt.date:
     """The market's calendar day of a naive UTC timestamp (evenings in Texas are tomorrow in UTC)."""
     return utc.replace(tzinfo=dt.UTC).astimezone(MARKET_TZ).date()

@@ -1,7 +1,6 @@
 """The signup wizard's routes: validate -> store -> redirect (POST/redirect/GET), or re-render."""
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from flask import (Blueprint, abort, current_app, flash, redirect, request, session, url_for)
@@ -13,6 +12,7 @@ from billing.models import Enrollment
 from . import catalog, dates, drafts, funnel, journey
 from .accounts import account_of
 from .context import DraftContext
+from .dates import today
 from .enrollment import ConsentEvidence, NotReady, UsernameTaken, start_another_premise, submit
 from .extensions import db, limiter
 from .forms import ReviewForm
@@ -25,11 +25,6 @@ from .waitlist import WaitlistForm, join_waitlist
 bp = Blueprint("signup", __name__, url_prefix="/signup")
 
 LOOKUP_STEPS = {"zip", "promo"}
-
-
-def today() -> dt.date:
-    """The market's calendar day (ERCOT runs on Central time)."""
-    return dt.datetime.now(dates.MARKET_TZ).date()
 
 
 def _lookup_limit() -> str:

@@ -17,11 +17,11 @@ from billing.models import Enrollment
 
 from .. import dates
 from .. import validators as rules
+from ..dates import today
 from ..extensions import db
 from ..forms import SafeForm
 from ..masking import mask_email, mask_name, mask_phone
 from ..models import ServiceArea, State, Utility
-from ..views import today
 from .fields import OptionalDate, check_order, strip
 
 #: The one message for a queue or correction date that is not a real date.

@@ -16,10 +16,10 @@ from werkzeug.wrappers import Response
 
 from .. import documents
 from ..audit import changes, snapshot
+from ..dates import today
 from ..extensions import db
 from ..forms import SafeForm
 from ..models import Plan, PlanVisibility, State
-from ..views import today
 from . import bp, record, requires
 from .fields import form_page, get_or_404
 from .plan_forms import PLAN_FIELDS, DocumentForm, PlanForm, VisibilityForm, channel_choices, form_data

@@ -14,12 +14,12 @@ from wtforms import RadioField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from .. import catalog
+from ..dates import today
 from ..extensions import db
 from ..forms import SafeForm, options
 from ..models import Affiliate, Plan, State, Utility
 from ..pricing import PricePoint, price_table
 from ..validators import clean_zip
-from ..views import today
 from . import bp, requires
 from .fields import strip
 from .plan_forms import CUSTOMER_TYPES, date_field

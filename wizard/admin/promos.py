@@ -13,10 +13,10 @@ from wtforms.validators import DataRequired, Length, ValidationError
 
 from .. import catalog
 from ..audit import changes, snapshot
+from ..dates import today
 from ..extensions import db
 from ..forms import SafeForm
 from ..models import Affiliate, Plan, Promo
-from ..views import today
 from . import bp, record, requires
 from .fields import RequiredDate, check_order, form_page, get_or_404, strip, whole_number
 

@@ -13,11 +13,11 @@ from wtforms import DateField, SelectField, StringField
 from wtforms.validators import Length, ValidationError
 
 from .. import funnel_report
+from ..dates import today
 from ..extensions import db
 from ..forms import SafeForm
 from ..models import Affiliate, AuditEntry, FunnelEvent
 from ..steps import STEPS, always
-from ..views import today
 from . import bp, requires
 from .fields import OptionalDate, check_order, strip
 
