@@ -9,12 +9,10 @@ Target (ours): an admin page in well under a second. Prints figures; asserts not
 from __future__ import annotations
 
 import datetime as dt
-import os
 import random
 import statistics
 import sys
 import time
-import uuid
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -23,6 +21,7 @@ from cryptography.fernet import Fernet
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tests.admin_helpers import signed_in  # noqa: E402
+from tests.postgres import fresh_database  # noqa: E402
 from wizard import create_app  # noqa: E402
 from wizard.extensions import db  # noqa: E402
 from wizard.models import AuditEntry, FunnelEvent  # noqa: E402
@@ -68,12 +67,12 @@ def time_page(client, path: str) -> tuple[float, float]:
 
 
 def main() -> None:
-    admin_url = os.environ["TEST_POSTGRES_URL"].replace("postgresql://", "postgresql+psycopg://", 1)
-    name = "bench_admin_" + uuid.uuid4().hex[:8]
-    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        c.exec_driver_sql(f"CREATE DATABASE {name}")
-    url = sa.make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    with fresh_database("bench_admin") as url:
+        run(url)
+
+
+def run(url: str) -> None:
+    """Fill the database at `url` with a year of data and time the admin pages."""
     app = create_app({"TESTING": True, "SECRET_KEY": "bench", "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
                       "DATABASE_URL": url, "AUTO_MIGRATE": True, "RATELIMIT_ENABLED": False})
     try:
@@ -96,9 +95,6 @@ def main() -> None:
             print(f"  {label:<32} {p50:7.1f} ms / {worst:7.1f} ms")
     finally:
         db.engine(app).dispose()
-        with admin.connect() as c:
-            c.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        admin.dispose()
 
 
 if __name__ == "__main__":

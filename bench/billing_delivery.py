@@ -12,7 +12,6 @@ import signal
 import subprocess
 import sys
 import time
-import uuid
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -26,17 +25,19 @@ import billing  # noqa: E402
 import wizard.models  # noqa: E402,F401  every table on the shared metadata
 from billing.models import Base, OutboxItem  # noqa: E402
 from tests.billing_fixtures import StandInProcess, make_enrollment  # noqa: E402
+from tests.postgres import fresh_database  # noqa: E402
 
 ENROLLMENTS = int(os.environ.get("BENCH_ENROLLMENTS", 2000))
 
 
-def run(workers: int, admin_url: str) -> float:
+def run(workers: int) -> float:
     """Deliver ENROLLMENTS with `workers` worker processes; answer enrollments per second."""
-    name = "bench_billing_" + uuid.uuid4().hex[:8]
-    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        c.exec_driver_sql(f"CREATE DATABASE {name}")
-    url = sa.make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    with fresh_database("bench_billing") as url:
+        return deliver(workers, url)
+
+
+def deliver(workers: int, url: str) -> float:
+    """Deliver ENROLLMENTS from the empty database at `url`; answer enrollments per second."""
     engine = sa.create_engine(url)
     Base.metadata.create_all(engine)
     store = sessionmaker(bind=engine, expire_on_commit=False)
@@ -71,9 +72,6 @@ def run(workers: int, admin_url: str) -> float:
             p.wait(timeout=30)
         standin.stop()
         engine.dispose()
-        with admin.connect() as c:
-            c.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        admin.dispose()
     assert stats["prospects_created"] == ENROLLMENTS, stats
     print(f"  {workers} worker(s): {ENROLLMENTS} enrollments in {elapsed:.1f} s = {ENROLLMENTS / elapsed:.0f}/s "
           f"(prospects created {stats['prospects_created']}, replayed requests {stats['replayed_requests']})")
@@ -81,11 +79,10 @@ def run(workers: int, admin_url: str) -> float:
 
 
 def main() -> None:
-    admin_url = os.environ["TEST_POSTGRES_URL"].replace("postgresql://", "postgresql+psycopg://", 1)
     print(f"Billing delivery to the stand-in (web service), PostgreSQL, {ENROLLMENTS} enrollments "
           "(includes worker start-up, about 1 s):")
-    one = run(1, admin_url)
-    two = run(2, admin_url)
+    one = run(1)
+    two = run(2)
     print(f"  two workers / one worker: {two / one:.2f}x")
 
 

@@ -7,12 +7,10 @@ Targets: import under 10 s; ZIP and plan lookups under 5 ms at p99. Prints figur
 from __future__ import annotations
 
 import datetime as dt
-import os
 import random
 import statistics
 import sys
 import time
-import uuid
 from decimal import Decimal
 from pathlib import Path
 
@@ -23,6 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import zipcodes  # noqa: E402
 
+from tests.postgres import fresh_database  # noqa: E402
 from wizard import create_app  # noqa: E402
 from wizard.catalog import offered_plans, utilities_for_zip  # noqa: E402
 from wizard.extensions import db  # noqa: E402
@@ -46,12 +45,12 @@ def p99(samples: list[float]) -> float:
 
 
 def main() -> None:
-    admin_url = os.environ["TEST_POSTGRES_URL"].replace("postgresql://", "postgresql+psycopg://", 1)
-    name = "bench_zip_" + uuid.uuid4().hex[:8]
-    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        c.exec_driver_sql(f"CREATE DATABASE {name}")
-    url = sa.make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    with fresh_database("bench_zip") as url:
+        run(url)
+
+
+def run(url: str) -> None:
+    """Import the national ZIP map into the database at `url`, add the plans, time the lookups."""
     app = create_app({"TESTING": True, "SECRET_KEY": "bench", "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
                       "DATABASE_URL": url, "AUTO_MIGRATE": True})
     try:
@@ -107,9 +106,6 @@ def main() -> None:
               f"(target p99 < 5 ms; {statistics.median(offered):.0f} plans offered per lookup)")
     finally:
         db.engine(app).dispose()
-        with admin.connect() as c:
-            c.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        admin.dispose()
 
 
 if __name__ == "__main__":

@@ -5,9 +5,6 @@ uses `app`, `make_app` or `database_url` then runs once on each database.
 """
 from __future__ import annotations
 
-import contextlib
-import os
-import uuid
 from pathlib import Path
 
 import pytest
@@ -23,34 +20,10 @@ from wizard import create_app
 from wizard.extensions import db
 
 from .helpers import Wizard
+from . import postgres
+from .postgres import SERVER as POSTGRES
 
-POSTGRES = os.environ.get("TEST_POSTGRES_URL")
 TEMPLATE = "wizard_template"
-
-
-def _admin_engine():
-    return sa.create_engine(POSTGRES.replace("postgresql://", "postgresql+psycopg://", 1),
-                            isolation_level="AUTOCOMMIT")
-
-
-def _pg_url(name: str) -> str:
-    return sa.make_url(POSTGRES.replace("postgresql://", "postgresql+psycopg://", 1)) \
-        .set(database=name).render_as_string(hide_password=False)
-
-
-@contextlib.contextmanager
-def fresh_postgres_database(prefix: str, template: str | None = None):
-    """Create a uniquely named PostgreSQL database (a copy of `template`), drop it afterwards."""
-    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
-    admin = _admin_engine()
-    with admin.connect() as c:
-        c.exec_driver_sql(f"CREATE DATABASE {name}" + (f" TEMPLATE {template}" if template else ""))
-    try:
-        yield _pg_url(name)
-    finally:
-        with admin.connect() as c:
-            c.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        admin.dispose()
 
 
 @pytest.fixture(scope="session")
@@ -58,12 +31,12 @@ def postgres_template():
     """A PostgreSQL database migrated to head with the demo catalog, copied for each test."""
     if not POSTGRES:
         pytest.skip("PostgreSQL not available: run scripts/test.sh, which starts one")
-    admin = _admin_engine()
+    admin = postgres.admin_engine()
     with admin.connect() as c:
         c.exec_driver_sql(f"DROP DATABASE IF EXISTS {TEMPLATE} WITH (FORCE)")
         c.exec_driver_sql(f"CREATE DATABASE {TEMPLATE}")
     app = create_app({"TESTING": True, "SECRET_KEY": "t", "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
-                      "DATABASE_URL": _pg_url(TEMPLATE), "AUTO_MIGRATE": True})
+                      "DATABASE_URL": postgres.database_url(TEMPLATE), "AUTO_MIGRATE": True})
     db.engine(app).dispose()
     yield TEMPLATE
     with admin.connect() as c:
@@ -77,7 +50,7 @@ def database_url(request, tmp_path: Path):
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'wizard.db'}"
         return
-    with fresh_postgres_database("t", template=request.getfixturevalue("postgres_template")) as url:
+    with postgres.fresh_database("t", template=request.getfixturevalue("postgres_template")) as url:
         yield url
 
 

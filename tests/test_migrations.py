@@ -12,7 +12,8 @@ from wizard import create_app
 from wizard.extensions import db
 from wizard.migrate import at_head, heads, upgrade
 
-from .conftest import POSTGRES, fresh_postgres_database
+from .postgres import SERVER as POSTGRES
+from .postgres import fresh_database
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -22,7 +23,7 @@ def empty_database_url(request, tmp_path):
         return
     if not POSTGRES:
         pytest.skip("PostgreSQL not available: run scripts/test.sh, which starts one")
-    with fresh_postgres_database("m") as url:
+    with fresh_database("m") as url:
         yield url
 
 
