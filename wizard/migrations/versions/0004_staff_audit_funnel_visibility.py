@@ -12,6 +12,9 @@ down_revision = '0003'
 branch_labels = None
 depends_on = None
 
+PLAN = sa.table('plan', sa.column('code', sa.String), sa.column('channels', sa.JSON))
+VISIBILITY = sa.table('plan_visibility', sa.column('plan_code', sa.String), sa.column('channel', sa.String))
+
 
 def upgrade() -> None:
     op.create_table('affiliate',
@@ -105,15 +108,13 @@ def upgrade() -> None:
     with op.batch_alter_table('enrollment', schema=None) as batch_op:
         batch_op.add_column(sa.Column('resubmissions', sa.Integer(), server_default='0', nullable=False))
 
-    # Each channel a plan listed becomes an open-ended visibility window on that channel.
+    # Each channel a plan listed becomes an open-ended visibility window on that channel. The
+    # rows are read now and written after the plan table is rebuilt: on SQLite the rebuild drops
+    # the old table, and that would delete visibility rows already pointing at it (ON DELETE CASCADE).
     conn = op.get_bind()
-    plan = sa.table('plan', sa.column('code', sa.String), sa.column('channels', sa.JSON))
-    visibility = sa.table('plan_visibility', sa.column('plan_code', sa.String), sa.column('channel', sa.String))
     rows = [{"plan_code": code, "channel": channel}
-            for code, channels in conn.execute(sa.select(plan.c.code, plan.c.channels))
+            for code, channels in conn.execute(sa.select(PLAN.c.code, PLAN.c.channels))
             for channel in (channels or [])]
-    if rows:
-        op.bulk_insert(visibility, rows)
 
     with op.batch_alter_table('plan', schema=None) as batch_op:
         batch_op.add_column(sa.Column('utility_code', sa.String(length=32), nullable=True))
@@ -121,6 +122,8 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_plan_utility_code'), ['utility_code'], unique=False)
         batch_op.create_foreign_key(batch_op.f('fk_plan_utility_code_utility'), 'utility', ['utility_code'], ['code'])
         batch_op.drop_column('channels')
+    if rows:
+        op.bulk_insert(VISIBILITY, rows)
 
     with op.batch_alter_table('promo', schema=None) as batch_op:
         batch_op.add_column(sa.Column('max_uses', sa.Integer(), nullable=True))
@@ -135,6 +138,12 @@ def downgrade() -> None:
         batch_op.drop_column('affiliate_code')
         batch_op.drop_column('max_uses')
 
+    # Read the visibility rows before the plan table is rebuilt (see upgrade), then fold them back.
+    conn = op.get_bind()
+    channels: dict[str, set[str]] = {}
+    for code, channel in conn.execute(sa.select(VISIBILITY.c.plan_code, VISIBILITY.c.channel)):
+        channels.setdefault(code, set()).add(channel)
+
     with op.batch_alter_table('plan', schema=None) as batch_op:
         batch_op.add_column(sa.Column('channels', sa.JSON(), nullable=True))
         batch_op.drop_constraint(batch_op.f('fk_plan_utility_code_utility'), type_='foreignkey')
@@ -145,14 +154,8 @@ def downgrade() -> None:
     with op.batch_alter_table('enrollment', schema=None) as batch_op:
         batch_op.drop_column('resubmissions')
 
-    conn = op.get_bind()
-    plan = sa.table('plan', sa.column('code', sa.String), sa.column('channels', sa.JSON))
-    visibility = sa.table('plan_visibility', sa.column('plan_code', sa.String), sa.column('channel', sa.String))
-    channels: dict[str, list[str]] = {}
-    for code, channel in conn.execute(sa.select(visibility.c.plan_code, visibility.c.channel)):
-        channels.setdefault(code, []).append(channel)
-    for (code,) in conn.execute(sa.select(plan.c.code)):
-        conn.execute(plan.update().where(plan.c.code == code).values(channels=sorted(set(channels.get(code, [])))))
+    for (code,) in conn.execute(sa.select(PLAN.c.code)):
+        conn.execute(PLAN.update().where(PLAN.c.code == code).values(channels=sorted(channels.get(code, set()))))
 
     with op.batch_alter_table('plan_visibility', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_plan_visibility_plan_code'))
