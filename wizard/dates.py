@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 from functools import lru_cache
+from typing import Optional
 from zoneinfo import ZoneInfo
 
 import holidays
@@ -27,6 +28,19 @@ def today() -> dt.date:
 def market_day(utc: dt.datetime) -> dt.date:
     """The market's calendar day of a naive UTC timestamp (evenings in Texas are tomorrow in UTC)."""
     return utc.replace(tzinfo=dt.UTC).astimezone(MARKET_TZ).date()
+
+
+def local_time(moment: Optional[dt.datetime | str]) -> str:
+    """A stored UTC time (naive, or ISO text) in the market's time zone, to the minute."""
+    if isinstance(moment, str):
+        try:
+            moment = dt.datetime.fromisoformat(moment)
+        except ValueError:
+            return moment
+    if moment is None:
+        return ""
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+    return aware.astimezone(MARKET_TZ).strftime("%Y-%m-%d %H:%M %Z")
 
 
 def is_business_day(day: dt.date) -> bool:

@@ -95,11 +95,6 @@ class Plan(Base):
     visibility: Mapped[list[PlanVisibility]] = relationship(
         back_populates="plan", cascade="all, delete-orphan", order_by="PlanVisibility.channel")
 
-    @property
-    def channels(self) -> list[str]:
-        """Channels with any visibility window, for display."""
-        return sorted({v.channel for v in self.visibility})
-
 
 #: Channels a plan can be shown on; affiliates are "affiliate:<CODE>".
 WEB, AGENT = "web", "agent"

@@ -19,8 +19,8 @@ import billing
 from billing import Status
 from billing.models import Enrollment
 
-from .. import dates
 from ..audit import changes
+from ..dates import MARKET_TZ, local_time
 from ..extensions import db
 from ..masking import mask_email, mask_identity, mask_phone, masked, short_name
 from ..models import Affiliate, Utility
@@ -30,19 +30,6 @@ from .fields import form_page, one_or_404
 
 PAGE_SIZE = 50
 DIRECT = "direct"
-
-
-def local_time(moment: Optional[dt.datetime | str]) -> str:
-    """A stored UTC time (naive, or ISO text) in the market's time zone, to the minute."""
-    if isinstance(moment, str):
-        try:
-            moment = dt.datetime.fromisoformat(moment)
-        except ValueError:
-            return moment
-    if moment is None:
-        return ""
-    aware = moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
-    return aware.astimezone(dates.MARKET_TZ).strftime("%Y-%m-%d %H:%M %Z")
 
 
 # --- what may be done in which status -----------------------------------------------------------
@@ -71,7 +58,7 @@ def _filter_form() -> QueueFilters:
 
 def _market_midnight(day: dt.date) -> dt.datetime:
     """Naive UTC time of midnight in the market at the start of `day`."""
-    start = dt.datetime.combine(day, dt.time.min, tzinfo=dates.MARKET_TZ)
+    start = dt.datetime.combine(day, dt.time.min, tzinfo=MARKET_TZ)
     return start.astimezone(dt.UTC).replace(tzinfo=None)
 
 

@@ -16,6 +16,7 @@ from wtforms.validators import InputRequired
 
 from billing.models import utcnow
 
+from ..dates import local_time
 from ..extensions import db
 from ..forms import SafeForm, options
 from ..models import ROLES, Staff
@@ -24,7 +25,6 @@ from ..staff import StaffError, create_staff, end_all_sessions
 from ..validators import PASSWORD_MIN, password_problem
 from . import bp, record, requires, staff
 from .fields import form_page, one_or_404, strip
-from .operations import local_time
 
 ROLE_LABELS = {"marketing": "Marketing: plans, promos and the catalog",
                "operations": "Operations: the enrollment queue",
