@@ -23,8 +23,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from tests.admin_helpers import signed_in  # noqa: E402
 from tests.postgres import fresh_database  # noqa: E402
 from wizard import create_app  # noqa: E402
-from wizard.extensions import db  # noqa: E402
-from wizard.models import AuditEntry, FunnelEvent  # noqa: E402
+from wizard.admin.models import AuditEntry
+from wizard.core.extensions import db  # noqa: E402
+from wizard.signup.models import FunnelEvent  # noqa: E402
 
 STEPS = ["started", "promo", "customer-type", "referral", "plans", "customer", "about-you", "premise",
          "credentials", "review", "completed"]

@@ -22,10 +22,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import billing  # noqa: E402
-import wizard.models  # noqa: E402,F401  every table on the shared metadata
-from billing.models import Base, OutboxItem  # noqa: E402
+from billing.models import OutboxItem  # noqa: E402
 from tests.billing_fixtures import StandInProcess, make_enrollment  # noqa: E402
 from tests.postgres import fresh_database  # noqa: E402
+from wizard.core.models import Base, load_all_models  # noqa: E402
+
+load_all_models()  # every feature's tables on the shared metadata
 
 ENROLLMENTS = int(os.environ.get("BENCH_ENROLLMENTS", 2000))
 

@@ -644,7 +644,7 @@ def bench_hashing(samples: int = 20) -> dict[str, Any]:
     from argon2 import PasswordHasher, Type
 
     from config.settings import Settings
-    from wizard.validators import password_problem
+    from wizard.core.validators import password_problem
 
     ph = PasswordHasher(time_cost=Settings.ARGON2_TIME_COST, memory_cost=Settings.ARGON2_MEMORY_COST,
                         parallelism=Settings.ARGON2_PARALLELISM, type=Type.ID)

@@ -23,10 +23,10 @@ import zipcodes  # noqa: E402
 
 from tests.postgres import fresh_database  # noqa: E402
 from wizard import create_app  # noqa: E402
-from wizard.catalog import offered_plans, utilities_for_zip  # noqa: E402
-from wizard.extensions import db  # noqa: E402
-from wizard.models import Affiliate, Plan, PlanVisibility, Utility  # noqa: E402
-from wizard.zip_import import import_zips  # noqa: E402
+from wizard.catalog.models import Affiliate, Plan, PlanVisibility, Utility  # noqa: E402
+from wizard.catalog.offers import offered_plans, utilities_for_zip  # noqa: E402
+from wizard.catalog.zip_import import import_zips  # noqa: E402
+from wizard.core.extensions import db  # noqa: E402
 
 
 def national_csv(utilities: list[str]) -> tuple[str, list[str]]:

@@ -8,7 +8,7 @@ where an enrollment stands with `status_of`.
 from .adapters import BillingSystem, BillingUnavailable, Outcome, Sent, StatusReport, make_billing_system
 from .crypto import FieldCipher
 from .mail import Mailer
-from .models import Base, Customer, Enrollment, OutboxItem, StatusChange
+from .models import Enrollment, OutboxItem, StatusChange
 from .outbox import DrainReport, TransitionError, backoff, cancel, drain, enqueue, resubmit, set_status
 from .polling import poll_statuses
 from .prospect import Prospect
@@ -18,7 +18,7 @@ from .statuses import Status, can_transition
 from .worker import Worker
 
 __all__ = [
-    "Base", "BillingSettings", "BillingSystem", "BillingUnavailable", "Customer", "DrainReport", "Enrollment",
+    "BillingSettings", "BillingSystem", "BillingUnavailable", "DrainReport", "Enrollment",
     "EnrollmentStatus", "FieldCipher", "Mailer", "Outcome", "OutboxItem", "Prospect", "Sent",
     "Status", "StatusChange", "StatusReport", "StatusStep", "TransitionError", "Worker", "backoff",
     "can_transition", "cancel", "drain", "enqueue", "make_billing_system", "poll_statuses", "resubmit", "set_status", "status_of",

@@ -1,58 +1,19 @@
-"""Records every enrollment channel shares: the customer, the enrollment and its hand-off.
+"""The hand-off's records: the enrollment, its status history and its outbox row.
 
-`Base` is the one declarative base of the product; the wizard's own tables hang off it too,
-so one schema and one transaction hold a channel's rows and the billing outbox together.
+They hang off the product's one `Base` (`wizard.core.models`, Flask-free), so a channel stores
+its enrollment and the outbox row in one transaction.
 """
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any, Optional
 
-from sqlalchemy import JSON, ForeignKey, MetaData, String, Text
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from wizard.core.models import Base, Customer, utcnow
 
 from .statuses import Status
-
-
-def utcnow() -> dt.datetime:
-    """Naive UTC now: stored the same way on SQLite and PostgreSQL."""
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
-
-
-class Base(DeclarativeBase):
-    """Declarative base with JSON for dict/list annotations and named constraints."""
-
-    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
-    # Named constraints, so migrations can alter them on every database.
-    metadata = MetaData(naming_convention={
-        "ix": "ix_%(column_0_label)s", "uq": "uq_%(table_name)s_%(column_0_name)s",
-        "ck": "ck_%(table_name)s_%(constraint_name)s",
-        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s", "pk": "pk_%(table_name)s",
-    })
-
-
-class Customer(Base):
-    """A customer of the supplier; one customer may hold several premises (enrollments)."""
-
-    __tablename__ = "customer"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    customer_type: Mapped[str] = mapped_column(String(16))
-    first_name: Mapped[str] = mapped_column(String(80))
-    last_name: Mapped[str] = mapped_column(String(80))
-    email: Mapped[str] = mapped_column(String(254))
-    phone: Mapped[str] = mapped_column(String(16))
-    language: Mapped[str] = mapped_column(String(8))
-    contact_method: Mapped[str] = mapped_column(String(16))
-    business_name: Mapped[Optional[str]] = mapped_column(String(120))
-    tax_id: Mapped[Optional[str]] = mapped_column(String(16))
-    #: Fernet ciphertext; the clear value never reaches the database.
-    date_of_birth_enc: Mapped[Optional[str]] = mapped_column(Text)
-    identity_enc: Mapped[Optional[str]] = mapped_column(Text)
-    identity_last4: Mapped[Optional[str]] = mapped_column(String(4))
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-
-    enrollments: Mapped[list[Enrollment]] = relationship(back_populates="customer")
 
 
 class Enrollment(Base):

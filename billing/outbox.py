@@ -22,10 +22,12 @@ from typing import Callable, Optional
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
+from wizard.core.models import utcnow
+
 from . import mail
 from .adapters import BillingSystem, BillingUnavailable, Outcome
 from .crypto import FieldCipher
-from .models import Enrollment, OutboxItem, StatusChange, utcnow
+from .models import Enrollment, OutboxItem, StatusChange
 from .prospect import Prospect
 from .settings import BillingSettings
 from .statuses import Status, can_transition

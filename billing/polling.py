@@ -5,8 +5,10 @@ import logging
 
 from sqlalchemy import or_, select
 
+from wizard.core.models import utcnow
+
 from .adapters import BillingSystem, Sent, StatusReport
-from .models import Enrollment, utcnow
+from .models import Enrollment
 from .outbox import SessionFactory, set_status
 from .settings import BillingSettings
 from .statuses import Status, can_transition

@@ -32,7 +32,7 @@ def post_fork(server, worker):
     """Each worker opens its own database connections: never reuse the master's."""
     app = server.app.wsgi()
     if "db" in getattr(app, "extensions", {}):  # bench/bare.py shares these settings
-        from wizard.extensions import db
+        from wizard.core.extensions import db
 
         db.engine(app).dispose(close=False)
 # Behind a load balancer: trust its X-Forwarded-* headers only from these addresses.

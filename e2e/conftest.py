@@ -31,7 +31,7 @@ from playwright.sync_api import Browser, BrowserContext, Locator, Page, Route, e
 from werkzeug.serving import make_server
 
 from wizard import create_app
-from wizard.extensions import db
+from wizard.core.extensions import db
 
 E2E_DIR = Path(__file__).resolve().parent
 SCREENSHOTS = E2E_DIR / "screenshots"
@@ -268,7 +268,7 @@ def after_browser_restart(context: BrowserContext) -> dict[str, Any]:
 
 def market_today() -> dt.date:
     """The wizard's calendar day (Central time)."""
-    from wizard.dates import today
+    from wizard.core.dates import today
     return today()
 
 

@@ -11,8 +11,8 @@ import billing
 from billing import Status
 from billing.models import Enrollment
 from tests.admin_helpers import STAFF_PASSWORD, make_staff
-from wizard.billing_runner import drain_once
-from wizard.extensions import db
+from wizard.core.billing_runner import drain_once
+from wizard.core.extensions import db
 
 from .conftest import Camera, Customer, LiveServer, Person
 from .staff import StaffMember

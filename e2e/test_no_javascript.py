@@ -6,7 +6,7 @@ import datetime as dt
 import pytest
 from playwright.sync_api import expect
 
-from wizard import dates
+from wizard.core import dates
 
 from .conftest import DALLAS, Customer, Person, long_date, market_today
 

@@ -5,8 +5,8 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from wizard.extensions import db
-from wizard.models import AreaWaitlist
+from wizard.core.extensions import db
+from wizard.signup.models import AreaWaitlist
 
 from .conftest import Customer
 

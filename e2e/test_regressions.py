@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.sync_api import expect
 
-from wizard import dates
+from wizard.core import dates
 
 from .conftest import Customer, Person, after_browser_restart, long_date
 

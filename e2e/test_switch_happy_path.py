@@ -8,8 +8,8 @@ import xml.etree.ElementTree as ET
 import pytest
 from playwright.sync_api import expect
 
-from wizard import dates
-from wizard.billing_runner import drain_once
+from wizard.core import dates
+from wizard.core.billing_runner import drain_once
 
 from .conftest import DALLAS, Customer, Person, long_date, market_today
 

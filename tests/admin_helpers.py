@@ -6,8 +6,8 @@ import re
 from flask import Flask
 from flask.testing import FlaskClient
 
-from wizard.extensions import db
-from wizard.staff import create_staff
+from wizard.admin.staff_accounts import create_staff
+from wizard.core.extensions import db
 
 STAFF_PASSWORD = "staple battery horse correct"
 

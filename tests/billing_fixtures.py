@@ -7,12 +7,14 @@ import subprocess
 import sys
 import time
 import urllib.request
+from pathlib import Path
 from typing import Any
 
 from aiosmtpd.controller import Controller
 
 import billing
-from billing.models import Customer, Enrollment
+from billing.models import Enrollment
+from wizard.core.models import Customer
 
 
 def free_port() -> int:
@@ -31,9 +33,10 @@ class StandInProcess:
         self.proc: subprocess.Popen | None = None
 
     def start(self) -> "StandInProcess":
-        self.proc = subprocess.Popen([sys.executable, "-m", "billing.standin", "--port", str(self.port),
+        self.proc = subprocess.Popen([sys.executable, "-m", "tests.billing_standin", "--port", str(self.port),
                                       "--accept-after", str(self.accept_after)],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                     cwd=Path(__file__).resolve().parent.parent)
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             try:

@@ -9,19 +9,19 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from cryptography.fernet import Fernet
 from sqlalchemy.orm import sessionmaker
 
 import billing
-from billing.models import Base
-from wizard import models as _models  # noqa: F401  every table on the shared metadata
-from cryptography.fernet import Fernet
-
 from wizard import create_app
-from wizard.extensions import db
+from wizard.core.extensions import db
+from wizard.core.models import Base, load_all_models
 
-from .helpers import Wizard
 from . import postgres
+from .helpers import Wizard
 from .postgres import SERVER as POSTGRES
+
+load_all_models()  # every feature's tables on the shared metadata
 
 TEMPLATE = "wizard_template"
 

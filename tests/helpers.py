@@ -81,5 +81,5 @@ def errors(response) -> list[str]:
 
 def in_days(n: int) -> str:
     """An ISO date `n` days from the market's today."""
-    from wizard.dates import today
+    from wizard.core.dates import today
     return (today() + dt.timedelta(days=n)).isoformat()

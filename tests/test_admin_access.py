@@ -7,8 +7,8 @@ import pytest
 from cryptography.fernet import Fernet
 
 from wizard import create_app
-from wizard.admin import PUBLIC, ROLES_OF
-from wizard.extensions import db
+from wizard.admin.guard import PUBLIC, ROLES_OF
+from wizard.core.extensions import db
 
 from .admin_helpers import AdminClient, signed_in
 

@@ -6,7 +6,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
-from wizard.models import AuditEntry, Staff, StaffSession
+from wizard.admin.models import AuditEntry, Staff, StaffSession
 
 from .admin_helpers import STAFF_PASSWORD, AdminClient, csrf_of, make_staff, signed_in
 from .helpers import Wizard

@@ -7,8 +7,9 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from wizard import catalog
-from wizard.models import Acknowledgement, Affiliate, AuditEntry, ReferralSource, ServiceArea, State, Utility
+from wizard.admin.models import AuditEntry
+from wizard.catalog import offers as catalog
+from wizard.catalog.models import Acknowledgement, Affiliate, ReferralSource, ServiceArea, State, Utility
 
 from .admin_helpers import signed_in
 

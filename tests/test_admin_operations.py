@@ -12,10 +12,10 @@ from sqlalchemy import select
 import billing
 from billing import Status
 from billing.models import Enrollment, OutboxItem
-from wizard.billing_runner import drain_once
-from wizard.extensions import db
-from wizard.models import AuditEntry
-from wizard.dates import today
+from wizard.admin.models import AuditEntry
+from wizard.core.billing_runner import drain_once
+from wizard.core.dates import today
+from wizard.core.extensions import db
 
 from .admin_helpers import signed_in
 from .billing_fixtures import make_enrollment

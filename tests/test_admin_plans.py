@@ -9,10 +9,11 @@ from io import BytesIO
 import pytest
 from sqlalchemy import select
 
-from wizard import catalog
-from wizard.extensions import db
-from wizard.models import AuditEntry, Plan, PlanDocument
-from wizard.dates import today
+from wizard.admin.models import AuditEntry
+from wizard.catalog import offers as catalog
+from wizard.catalog.models import Plan, PlanDocument
+from wizard.core.dates import today
+from wizard.core.extensions import db
 
 from .admin_helpers import signed_in
 

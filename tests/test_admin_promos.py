@@ -7,9 +7,10 @@ import pytest
 from sqlalchemy import select
 
 from billing.statuses import Status
-from wizard import catalog
-from wizard.models import AuditEntry, Promo
-from wizard.dates import today
+from wizard.admin.models import AuditEntry
+from wizard.catalog import offers as catalog
+from wizard.catalog.models import Promo
+from wizard.core.dates import today
 
 from .admin_helpers import signed_in
 from .billing_fixtures import make_enrollment

@@ -9,11 +9,12 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from wizard import audit
-from wizard.extensions import db
-from wizard.funnel_report import day_range_utc
-from wizard.models import Affiliate, FunnelEvent
-from wizard.dates import today
+from wizard.admin import audit
+from wizard.admin.funnel_report import day_range_utc
+from wizard.catalog.models import Affiliate
+from wizard.core.dates import today
+from wizard.core.extensions import db
+from wizard.signup.models import FunnelEvent
 
 from .admin_helpers import signed_in
 from .helpers import DALLAS_SWITCH, Wizard

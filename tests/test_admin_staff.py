@@ -8,7 +8,7 @@ from html import unescape
 import pytest
 from sqlalchemy import select
 
-from wizard.models import AuditEntry, Staff, StaffSession
+from wizard.admin.models import AuditEntry, Staff, StaffSession
 
 from .admin_helpers import STAFF_PASSWORD, AdminClient, make_staff, signed_in
 

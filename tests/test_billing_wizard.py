@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from billing import Status
 from billing.models import Enrollment
-from wizard.billing_runner import drain_once
+from wizard.core.billing_runner import drain_once
 
 from .billing_fixtures import StandInProcess
 from .helpers import DALLAS_SWITCH, Wizard

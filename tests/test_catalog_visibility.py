@@ -8,8 +8,9 @@ from sqlalchemy import select
 
 import billing
 from billing.models import Enrollment
-from wizard import catalog
-from wizard.models import FunnelEvent, Plan, PlanVisibility, Promo
+from wizard.catalog import offers as catalog
+from wizard.catalog.models import Plan, PlanVisibility, Promo
+from wizard.signup.models import FunnelEvent
 
 from .helpers import DALLAS_SWITCH, Wizard
 

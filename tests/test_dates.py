@@ -1,7 +1,7 @@
 """Federal business days, rescission and the allowed date windows."""
 import datetime as dt
 
-from wizard import dates
+from wizard.core import dates
 
 SUNDAY = dt.date(2026, 11, 22)  # Thanksgiving is Thursday 2026-11-26
 

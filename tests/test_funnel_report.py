@@ -5,8 +5,8 @@ import datetime as dt
 from decimal import Decimal
 from types import SimpleNamespace
 
-from wizard import funnel_report as fr
-from wizard.steps import STEPS, always
+from wizard.admin import funnel_report as fr
+from wizard.signup.steps import STEPS, always
 
 STAGES = [fr.Stage("started", "Started"), fr.Stage("plans", "Plans"), fr.Stage("sign-in", "Sign in", True),
           fr.Stage("premise", "Address"), fr.Stage("completed", "Completed")]

@@ -4,8 +4,8 @@ from typing import Callable
 
 import pytest
 
-from wizard import journey
-from wizard.steps import BY_SLUG, STEPS
+from wizard.signup import journey
+from wizard.signup.steps import BY_SLUG, STEPS
 
 
 @dataclass

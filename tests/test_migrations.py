@@ -9,14 +9,15 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from cryptography.fernet import Fernet
 
-import wizard.models  # noqa: F401  all tables on the shared metadata
-from billing.models import Base
 from wizard import create_app
-from wizard.extensions import db
-from wizard.migrate import alembic_config, at_head, heads, upgrade
+from wizard.core.extensions import db
+from wizard.core.migrate import alembic_config, at_head, heads, upgrade
+from wizard.core.models import Base, load_all_models
 
 from .postgres import SERVER as POSTGRES
 from .postgres import fresh_database
+
+load_all_models()  # every feature's tables on the shared metadata
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

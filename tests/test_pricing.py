@@ -3,7 +3,7 @@ from decimal import Decimal as D
 
 import pytest
 
-from wizard.pricing import PricePoint, average_price, price_table
+from wizard.catalog.pricing import PricePoint, average_price, price_table
 
 
 def test_oncor_saver_at_1000_kwh_hand_computed():

@@ -8,7 +8,7 @@ import re
 import pytest
 from sqlalchemy import text
 
-from wizard.extensions import db
+from wizard.core.extensions import db
 
 from .helpers import Wizard
 

@@ -3,7 +3,7 @@ import datetime as dt
 
 import pytest
 
-from wizard import validators as v
+from wizard.core import validators as v
 
 ONCOR = (["1044372", "1017699"], 17, "Oncor Electric Delivery")
 CENTERPOINT = (["1008901"], 22, "CenterPoint Energy Houston Electric")

@@ -10,10 +10,11 @@ import pytest
 from sqlalchemy import func, select
 
 from billing import Status
-from billing.models import Base
-from billing.models import Customer, Enrollment, OutboxItem
-from wizard.models import Account, AreaWaitlist, Draft
-from wizard.steps import STEPS
+from billing.models import Enrollment, OutboxItem
+from wizard.account.models import Account
+from wizard.core.models import Base, Customer
+from wizard.signup.models import AreaWaitlist, Draft
+from wizard.signup.steps import STEPS
 
 from .helpers import ACKS, DALLAS_SWITCH, PASSWORD, Wizard, csrf_token, errors, in_days
 
@@ -428,7 +429,7 @@ def test_acknowledgements_must_each_be_confirmed(wizard, session):
 
 
 def test_plan_withdrawn_before_submit_sends_back_to_plans(wizard, session):
-    from wizard.models import Plan
+    from wizard.catalog.models import Plan
     wizard.walk()
     plan = session.get(Plan, "SAVER12")
     plan.visibility = [v for v in plan.visibility if v.channel != "web"]

@@ -5,7 +5,8 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from wizard.models import AuditEntry, ServiceArea
+from wizard.admin.models import AuditEntry
+from wizard.catalog.models import ServiceArea
 
 
 def pairs(session, *zips: str) -> set[tuple[str, str]]:

@@ -13,13 +13,14 @@ from sqlalchemy import select
 from wtforms import TextAreaField
 from wtforms.validators import DataRequired, Length, ValidationError
 
-from .. import catalog
-from ..extensions import db
-from ..forms import SafeForm
-from ..models import Acknowledgement
-from . import bp, requires
+from wizard.catalog import offers as catalog
+from wizard.catalog.models import Acknowledgement
+from wizard.core.extensions import db
+from wizard.core.forms import SafeForm
+
 from .catalog_settings import Page, save
 from .fields import form_page, strip
+from .guard import bp, requires
 
 #: Placeholders an acknowledgement text may use (filled in by `DraftContext.statement_text`).
 PLACEHOLDERS = ("supplier", "rescission_days")

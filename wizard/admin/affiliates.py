@@ -12,13 +12,14 @@ from werkzeug.wrappers import Response
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length, ValidationError
 
-from ..audit import snapshot
-from ..extensions import db
-from ..forms import SafeForm
-from ..models import Affiliate
-from . import bp, requires
+from wizard.catalog.models import Affiliate
+from wizard.core.extensions import db
+from wizard.core.forms import SafeForm
+
+from .audit import snapshot
 from .catalog_settings import Page, save
 from .fields import form_page, get_or_404, strip
+from .guard import bp, requires
 
 AFFILIATE_FIELDS = ("name", "active")
 

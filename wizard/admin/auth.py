@@ -8,11 +8,11 @@ from wtforms import EmailField, PasswordField
 from wtforms.validators import InputRequired
 
 from billing import Status
+from wizard.core.extensions import db, limiter
+from wizard.core.forms import SafeForm
 
-from .. import staff as staff_accounts
-from ..extensions import db, limiter
-from ..forms import SafeForm
-from . import bp, record, requires, staff
+from . import staff_accounts
+from .guard import bp, record, requires, staff
 
 
 class StaffLoginForm(SafeForm):

@@ -11,9 +11,10 @@ from typing import Any
 from flask import flash, render_template
 from werkzeug.wrappers import Response
 
-from ..audit import changes
-from ..extensions import db
-from . import bp, record, requires
+from wizard.core.extensions import db
+
+from .audit import changes
+from .guard import bp, record, requires
 
 Page = Response | tuple[str, int] | str
 

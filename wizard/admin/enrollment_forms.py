@@ -11,18 +11,19 @@ from typing import Any
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import select
 from wtforms import DateField, EmailField, IntegerField, SelectField, StringField, TelField
-from wtforms.validators import DataRequired, InputRequired, Length, Optional as Optionally, StopValidation, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, StopValidation, ValidationError
+from wtforms.validators import Optional as Optionally
 
 from billing.models import Enrollment
+from wizard.catalog.models import ServiceArea, State, Utility
+from wizard.core import dates
+from wizard.core import validators as rules
+from wizard.core.dates import today
+from wizard.core.extensions import db
+from wizard.core.forms import SafeForm
 
-from .. import dates
-from .. import validators as rules
-from ..dates import today
-from ..extensions import db
-from ..forms import SafeForm
-from ..masking import mask_email, mask_name, mask_phone
-from ..models import ServiceArea, State, Utility
 from .fields import OptionalDate, check_order, strip
+from .masking import mask_email, mask_name, mask_phone
 
 #: The one message for a queue or correction date that is not a real date.
 DATE_FORMAT = "Enter the date as year-month-day, like 2026-11-30."

@@ -14,8 +14,8 @@ from sqlalchemy import Select
 from wtforms import Field
 from wtforms.validators import StopValidation, ValidationError
 
-from ..extensions import db
-from ..forms import SafeForm
+from wizard.core.extensions import db
+from wizard.core.forms import SafeForm
 
 M = TypeVar("M")
 

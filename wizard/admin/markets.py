@@ -11,13 +11,14 @@ from sqlalchemy import select
 from wtforms import Field, StringField
 from wtforms.validators import DataRequired, ValidationError
 
-from ..audit import snapshot
-from ..extensions import db
-from ..forms import SafeForm
-from ..models import State, Utility
-from . import bp, requires
+from wizard.catalog.models import State, Utility
+from wizard.core.extensions import db
+from wizard.core.forms import SafeForm
+
+from .audit import snapshot
 from .catalog_settings import Page, save
 from .fields import form_page, get_or_404, strip, whole_number
+from .guard import bp, requires
 
 # --- states --------------------------------------------------------------------------------
 

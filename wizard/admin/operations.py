@@ -18,15 +18,15 @@ from werkzeug.wrappers import Response
 import billing
 from billing import Status
 from billing.models import Enrollment
+from wizard.catalog.models import Affiliate, Utility
+from wizard.core.dates import MARKET_TZ, local_time
+from wizard.core.extensions import db
 
-from ..audit import changes
-from ..dates import MARKET_TZ, local_time
-from ..extensions import db
-from ..masking import mask_email, mask_identity, mask_phone, masked, short_name
-from ..models import Affiliate, Utility
-from . import bp, record, requires
+from .audit import changes
 from .enrollment_forms import CancelForm, CorrectionForm, QueueFilters, apply_correction, correctable
 from .fields import form_page, one_or_404
+from .guard import bp, record, requires
+from .masking import mask_email, mask_identity, mask_phone, masked, short_name
 
 PAGE_SIZE = 50
 DIRECT = "direct"

@@ -17,10 +17,11 @@ from wtforms import BooleanField, DateField, RadioField, SelectField, SelectMult
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 from wtforms.validators import Optional as Blank
 
-from .. import documents
-from ..extensions import db
-from ..forms import SafeForm, options
-from ..models import Affiliate, Plan, State, Utility, affiliate_channel
+from wizard.catalog import documents
+from wizard.catalog.models import Affiliate, Plan, State, Utility, affiliate_channel
+from wizard.core.extensions import db
+from wizard.core.forms import SafeForm, options
+
 from .fields import Number, OptionalDate, check_order, parse_number, strip
 
 PLAN_FIELDS = ("name", "state_code", "utility_code", "rate_type", "energy_cents_per_kwh", "base_fee",

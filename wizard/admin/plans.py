@@ -14,14 +14,15 @@ from sqlalchemy import exists, func, select
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
-from .. import documents
-from ..audit import changes, snapshot
-from ..dates import today
-from ..extensions import db
-from ..forms import SafeForm
-from ..models import Plan, PlanVisibility, State
-from . import bp, record, requires
+from wizard.catalog import documents
+from wizard.catalog.models import Plan, PlanVisibility, State
+from wizard.core.dates import today
+from wizard.core.extensions import db
+from wizard.core.forms import SafeForm
+
+from .audit import changes, snapshot
 from .fields import form_page, get_or_404
+from .guard import bp, record, requires
 from .plan_forms import PLAN_FIELDS, DocumentForm, PlanForm, VisibilityForm, channel_choices, form_data
 
 VISIBILITY_FIELDS = ("id", "channel", "shown_from", "shown_to")

@@ -13,16 +13,18 @@ from sqlalchemy import select
 from wtforms import RadioField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, ValidationError
 
-from .. import catalog
-from ..dates import today
-from ..extensions import db
-from ..forms import SafeForm, options
-from ..models import Affiliate, Plan, State, Utility
-from ..pricing import PricePoint, price_table
-from ..validators import clean_zip
-from . import bp, requires
+from wizard.catalog import offers as catalog
+from wizard.catalog.models import Affiliate, Plan, State, Utility
+from wizard.catalog.pricing import PricePoint, price_table
+from wizard.core.dates import today
+from wizard.core.extensions import db
+from wizard.core.forms import SafeForm, options
+from wizard.core.validators import clean_zip
+
 from .fields import strip
+from .guard import bp, requires
 from .plan_forms import CUSTOMER_TYPES, date_field
+
 
 class PreviewForm(SafeForm):
     """Who the preview is for: a GET form, so a preview can be bookmarked (it holds no PII)."""

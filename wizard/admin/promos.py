@@ -11,14 +11,15 @@ from werkzeug.wrappers import Response
 from wtforms import DateField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Length, ValidationError
 
-from .. import catalog
-from ..audit import changes, snapshot
-from ..dates import today
-from ..extensions import db
-from ..forms import SafeForm
-from ..models import Affiliate, Plan, Promo
-from . import bp, record, requires
+from wizard.catalog import offers as catalog
+from wizard.catalog.models import Affiliate, Plan, Promo
+from wizard.core.dates import today
+from wizard.core.extensions import db
+from wizard.core.forms import SafeForm
+
+from .audit import changes, snapshot
 from .fields import RequiredDate, check_order, form_page, get_or_404, strip, whole_number
+from .guard import bp, record, requires
 
 #: What the audit log keeps of a promo.
 FIELDS = ("description", "valid_from", "valid_to", "max_uses", "unlocks", "affiliate_code")

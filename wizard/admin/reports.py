@@ -12,14 +12,17 @@ from werkzeug.wrappers import Response
 from wtforms import DateField, SelectField, StringField
 from wtforms.validators import Length, ValidationError
 
-from .. import funnel_report
-from ..dates import today
-from ..extensions import db
-from ..forms import SafeForm
-from ..models import Affiliate, AuditEntry, FunnelEvent
-from ..steps import STEPS, always
-from . import bp, requires
+from wizard.catalog.models import Affiliate
+from wizard.core.dates import today
+from wizard.core.extensions import db
+from wizard.core.forms import SafeForm
+from wizard.signup.models import FunnelEvent
+from wizard.signup.steps import STEPS, always
+
+from . import funnel_report
 from .fields import OptionalDate, check_order, strip
+from .guard import bp, requires
+from .models import AuditEntry
 
 #: The report's rows: Started, each wizard step in order, Completed.
 STAGES = funnel_report.stages(STEPS, always)

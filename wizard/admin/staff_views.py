@@ -14,17 +14,17 @@ from werkzeug.wrappers import Response
 from wtforms import EmailField, PasswordField, RadioField
 from wtforms.validators import InputRequired
 
-from billing.models import utcnow
+from wizard.core.dates import local_time
+from wizard.core.extensions import db
+from wizard.core.forms import SafeForm, options
+from wizard.core.models import utcnow
+from wizard.core.passwords import hash_password
+from wizard.core.validators import PASSWORD_MIN, password_problem
 
-from ..dates import local_time
-from ..extensions import db
-from ..forms import SafeForm, options
-from ..models import ROLES, Staff
-from ..passwords import hash_password
-from ..staff import StaffError, create_staff, end_all_sessions
-from ..validators import PASSWORD_MIN, password_problem
-from . import bp, record, requires, staff
 from .fields import form_page, one_or_404, strip
+from .guard import bp, record, requires, staff
+from .models import ROLES, Staff
+from .staff_accounts import StaffError, create_staff, end_all_sessions
 
 ROLE_LABELS = {"marketing": "Marketing: plans, promos and the catalog",
                "operations": "Operations: the enrollment queue",

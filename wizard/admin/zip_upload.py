@@ -9,12 +9,13 @@ from flask_wtf.file import FileField
 from werkzeug.wrappers import Response
 from wtforms.validators import ValidationError
 
-from ..extensions import db
-from ..forms import SafeForm
-from ..zip_import import MAX_ERRORS, import_zips
-from . import bp, record, requires
+from wizard.catalog.zip_import import MAX_ERRORS, import_zips
+from wizard.core.extensions import db
+from wizard.core.forms import SafeForm
+
 from .catalog_settings import Page
 from .fields import form_page
+from .guard import bp, record, requires
 
 #: Errors of a refused ZIP file shown on the page; the total is always given.
 SHOWN_ERRORS = 50

@@ -1,8 +1,10 @@
 """Alembic environment: migrates the one schema of the product (wizard and billing tables)."""
 from alembic import context
 
-import wizard.models  # noqa: F401  registers the wizard's tables on the shared base
-from billing.models import Base
+from wizard.core.models import load_all_models
+
+load_all_models()
+from wizard.core.models import Base
 
 config = context.config
 target_metadata = Base.metadata

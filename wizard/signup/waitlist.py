@@ -6,8 +6,9 @@ from sqlalchemy import select
 from wtforms import EmailField
 from wtforms.validators import InputRequired, ValidationError
 
-from .extensions import db
-from .forms import SafeForm
+from wizard.core.extensions import db
+from wizard.core.forms import SafeForm
+
 from .models import AreaWaitlist
 
 

@@ -12,8 +12,8 @@ import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Iterable, Mapping, Optional, Sequence
 
-from .dates import MARKET_TZ
-from .funnel import COMPLETED, STARTED
+from wizard.core.dates import MARKET_TZ
+from wizard.signup.funnel import COMPLETED, STARTED
 
 #: The longest date range the report answers for, in days (both ends included).
 MAX_DAYS = 366

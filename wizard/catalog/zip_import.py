@@ -15,8 +15,9 @@ from typing import IO, Iterable
 from sqlalchemy import delete, insert, select, tuple_
 from sqlalchemy.orm import Session
 
+from wizard.core.validators import clean_zip
+
 from .models import ServiceArea, Utility
-from .validators import clean_zip
 
 MAX_ERRORS = 100
 

@@ -13,7 +13,7 @@ from flask.cli import AppGroup
 
 from .extensions import db
 
-MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
 db_cli = AppGroup("db", help="Database schema migrations.")
 
@@ -51,7 +51,7 @@ def at_head(app: Flask) -> bool:
 @click.argument("revision", default="head")
 def upgrade_command(revision: str) -> None:
     """Migrate the database to REVISION (default head), then load the catalog if it is empty."""
-    from .catalog import load_catalog
+    from wizard.catalog.offers import load_catalog
 
     upgrade(current_app, revision)
     with db.sessionmaker(current_app)() as session:

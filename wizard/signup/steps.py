@@ -10,14 +10,17 @@ import datetime as dt
 from typing import Any, Callable, Mapping
 
 from flask import current_app
-from werkzeug.datastructures import MultiDict
 from flask_login import current_user, login_user
-from . import catalog, forms
+from werkzeug.datastructures import MultiDict
+
+from wizard.catalog import offers as catalog
+from wizard.core.extensions import db
+from wizard.core.passwords import hash_password, needs_rehash
+from wizard.core.validators import format_phone
+
+from . import forms
 from .context import DraftContext
-from .extensions import db
 from .journey import Answers
-from .passwords import hash_password, needs_rehash
-from .validators import format_phone
 
 
 def always(_: Answers) -> bool:

@@ -7,9 +7,10 @@ from typing import Any, Mapping, Optional
 
 from sqlalchemy.orm import Session
 
-from . import catalog, dates
-from .models import Acknowledgement, Plan, Promo, ReferralSource, State, Utility
-from .pricing import PricePoint, price_table
+from wizard.catalog import offers as catalog
+from wizard.catalog.models import Acknowledgement, Plan, Promo, ReferralSource, State, Utility
+from wizard.catalog.pricing import PricePoint, price_table
+from wizard.core import dates
 
 
 class DraftContext:

@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 from werkzeug.utils import secure_filename
 from werkzeug.wrappers import Response
 
-from .extensions import db
+from wizard.core.extensions import db
+
 from .models import Plan, PlanDocument, Utility
 from .pricing import price_table
 

@@ -1,6 +1,6 @@
 """A stand-in billing system speaking the web-service protocol, for tests and demos.
 
-    python -m billing.standin --port 8700 [--api-key KEY] [--accept-after 5] [--fault MODE]
+    python -m tests.billing_standin --port 8700 [--api-key KEY] [--accept-after 5] [--fault MODE]
 
 It creates prospects (one per idempotency key), answers status lookups (pending, then accepted
 with a start date after --accept-after seconds, or rejected in "reject" mode), counts what it

@@ -5,11 +5,13 @@ from typing import Optional
 
 from sqlalchemy import select
 
-from . import staff
-from .extensions import db, login_manager
-from .models import Account, Staff
-from .sessions import in_admin
-from .passwords import verify_password
+from wizard.admin import staff_accounts as staff
+from wizard.admin.models import Staff
+from wizard.core.extensions import db, login_manager
+from wizard.core.passwords import verify_password
+from wizard.core.sessions import in_admin
+
+from .models import Account
 
 
 def authenticate(username: str, password: str) -> Optional[Account]:

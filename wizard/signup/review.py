@@ -4,8 +4,9 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
+from wizard.core.validators import format_phone
+
 from .context import DraftContext
-from .validators import format_phone
 
 
 @dataclasses.dataclass(frozen=True)

@@ -11,12 +11,12 @@ from flask import current_app
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from billing.models import utcnow
+from wizard.core.models import utcnow
+from wizard.core.passwords import hash_password, needs_rehash, verify_password
+from wizard.core.validators import password_problem
 
 from . import audit
 from .models import ROLES, Staff, StaffSession
-from .passwords import hash_password, needs_rehash, verify_password
-from .validators import password_problem
 
 GENERIC_FAILURE = "That email and password do not match an active staff account."
 

@@ -13,8 +13,19 @@ from sqlalchemy.orm import Session
 from billing.models import Enrollment
 from billing.statuses import Status
 
-from .models import (WEB, Acknowledgement, Affiliate, Plan, PlanVisibility, Promo, ReferralSource,
-                     ServiceArea, State, Utility, affiliate_channel)
+from .models import (
+    WEB,
+    Acknowledgement,
+    Affiliate,
+    Plan,
+    PlanVisibility,
+    Promo,
+    ReferralSource,
+    ServiceArea,
+    State,
+    Utility,
+    affiliate_channel,
+)
 
 #: Enrollments that do not use up a promo code.
 _NOT_COUNTED = (Status.CANCELLED.value, Status.CANCELLED_TEST.value)

@@ -10,12 +10,15 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 import billing
-from billing.models import Customer, Enrollment, utcnow
+from billing.models import Enrollment
+from wizard.account.models import Account
+from wizard.catalog.models import Promo
+from wizard.core.extensions import db
+from wizard.core.models import Customer, utcnow
 
 from . import journey
 from .context import DraftContext
-from .extensions import db
-from .models import Account, Draft, Promo
+from .models import Draft
 from .steps import STEPS
 
 _NUMBER_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"

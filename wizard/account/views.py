@@ -10,12 +10,12 @@ from wtforms.validators import InputRequired, ValidationError
 
 from billing import Status
 from billing.models import Enrollment
+from wizard.core.extensions import db, limiter
+from wizard.core.forms import SafeForm
+from wizard.core.rendering import render_page
+from wizard.signup.drafts import SESSION_KEY
 
-from .accounts import authenticate
-from .drafts import SESSION_KEY
-from .extensions import db, limiter
-from .forms import SafeForm
-from .rendering import render_page
+from .logins import authenticate
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 

@@ -5,20 +5,18 @@ before validation; they never trust a value because the page offered it.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any
 
 from email_validator import EmailNotValidError, validate_email
-from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import (BooleanField, DateField, EmailField, PasswordField, RadioField, StringField,
-                     SubmitField, TelField)
-from wtforms.fields.choices import SelectChoice
+from wtforms import BooleanField, DateField, EmailField, PasswordField, RadioField, StringField, SubmitField, TelField
 from wtforms.validators import InputRequired, Length, Optional, StopValidation, ValidationError
 
-from . import validators as rules
-from .accounts import authenticate
-from .extensions import db
-from .models import Account
+from wizard.account.logins import authenticate
+from wizard.account.models import Account
+from wizard.core import validators as rules
+from wizard.core.extensions import db
+from wizard.core.forms import SafeForm, options
 
 if TYPE_CHECKING:
     from .context import DraftContext
@@ -28,37 +26,12 @@ def _strip(value: Any) -> Any:
     return value.strip() if isinstance(value, str) else value
 
 
-def options(pairs: Iterable[tuple[str, str]]) -> list[SelectChoice]:
-    """Radio choices from (value, label) pairs."""
-    return [SelectChoice(value, label) for value, label in pairs]
-
-
 def _require_date(field: DateField, empty: str, invalid: str) -> None:
     """Replace WTForms' parse error with ours: missing or not a real date."""
     if field.data is None:
         field.errors[:] = []
         raw = (field.raw_data or [""])[0].strip()
         raise StopValidation(invalid if raw else empty)
-
-
-_CONTROL = dict.fromkeys(c for c in range(32) if c not in (9, 10, 13))
-
-
-def _no_control_characters(value: Any) -> Any:
-    """Drop NUL and other control characters: never meaningful, and PostgreSQL refuses NUL."""
-    return value.translate(_CONTROL) if isinstance(value, str) else value
-
-
-class SafeForm(FlaskForm):
-    """Every form of the product: text input is cleaned of control characters first."""
-
-    class Meta:
-        locales = ("en_US", "en")
-
-        def bind_field(self, form: Any, unbound_field: Any, options: dict[str, Any]) -> Any:
-            filters = unbound_field.kwargs.get("filters", ())
-            unbound_field.kwargs["filters"] = [_no_control_characters, *filters]
-            return unbound_field.bind(form=form, **options)
 
 
 class StepForm(SafeForm):

@@ -3,21 +3,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import (Blueprint, abort, current_app, flash, redirect, request, session, url_for)
+from flask import Blueprint, abort, current_app, flash, redirect, request, session, url_for
 from flask_login import current_user, login_user
 from werkzeug.wrappers import Response
 
 from billing.models import Enrollment
+from wizard.account.logins import account_of
+from wizard.catalog import offers as catalog
+from wizard.catalog.models import State
+from wizard.core import dates
+from wizard.core.dates import today
+from wizard.core.extensions import db, limiter
+from wizard.core.rendering import render_page
 
-from . import catalog, dates, drafts, funnel, journey
-from .accounts import account_of
+from . import drafts, funnel, journey
 from .context import DraftContext
-from .dates import today
 from .enrollment import ConsentEvidence, NotReady, UsernameTaken, start_another_premise, submit
-from .extensions import db, limiter
 from .forms import ReviewForm
-from .models import Draft, State
-from .rendering import render_page
+from .models import Draft
 from .review import summary
 from .steps import BY_SLUG, STEPS, Step, reconcile
 from .waitlist import WaitlistForm, join_waitlist

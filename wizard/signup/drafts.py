@@ -12,10 +12,10 @@ from flask import current_app, session
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from billing.models import utcnow
+from wizard.core.extensions import db
+from wizard.core.models import utcnow
 
 from . import funnel
-from .extensions import db
 from .models import Draft
 
 SESSION_KEY = "draft"

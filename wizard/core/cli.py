@@ -5,8 +5,8 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from . import drafts as draft_store
 import billing
+from wizard.signup import drafts as draft_store
 
 from .billing_runner import drain_once
 from .billing_runner import settings as billing_settings
@@ -32,9 +32,8 @@ def purge_command(batch: int) -> None:
 @click.argument("csv_file", type=click.File("r", encoding="utf-8-sig"))
 def import_zips_command(csv_file) -> None:
     """Import the ZIP-to-utility map from CSV_FILE (header zip,utility): all rows or none."""
-    from .zip_import import import_zips
-
-    from .audit import record
+    from wizard.admin.audit import record
+    from wizard.catalog.zip_import import import_zips
 
     with db.sessionmaker(current_app)() as session:
         report = import_zips(session, csv_file, commit=False)
@@ -86,7 +85,7 @@ def poll_command() -> None:
               help="Read the password from the first line of standard input (for scripts).")
 def staff_create_command(email: str, role: str, password_stdin: bool) -> None:
     """Create a staff account that signs in at /admin/ with EMAIL and a password."""
-    from .staff import StaffError, create_staff
+    from wizard.admin.staff_accounts import StaffError, create_staff
 
     if password_stdin:
         password = click.get_text_stream("stdin").readline().rstrip("\r\n")

@@ -1,15 +1,15 @@
-"""The wizard's tables: the plan catalog, drafts, My Account logins and the area wait list."""
+"""The plan catalog's tables: states, utilities, service areas, plans and where they show, documents,
+affiliates, promo codes, referral sources and acknowledgement texts."""
 from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
 from typing import Any, Optional
 
-from flask_login import UserMixin
 from sqlalchemy import ForeignKey, Index, LargeBinary, Numeric, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from billing.models import Base, Customer, utcnow
+from wizard.core.models import Base, utcnow
 
 Money = Numeric(10, 4)
 
@@ -182,123 +182,3 @@ class Acknowledgement(Base):
     version: Mapped[int] = mapped_column(primary_key=True)
     text: Mapped[str] = mapped_column(String(1000))
     position: Mapped[int]
-
-
-class AreaWaitlist(Base):
-    """Someone outside the service area who wants to hear when we serve their ZIP."""
-
-    __tablename__ = "area_waitlist"
-    __table_args__ = (UniqueConstraint("zip", "email"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    zip: Mapped[str] = mapped_column(String(5))
-    email: Mapped[str] = mapped_column(String(254))
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-
-
-class Draft(Base):
-    """An unfinished wizard: the answers so far, kept until `expires_at`, then purged."""
-
-    __tablename__ = "draft"
-
-    id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    answers: Mapped[dict[str, Any]]
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-    expires_at: Mapped[dt.datetime] = mapped_column(index=True)
-    enrollment_id: Mapped[Optional[int]] = mapped_column(ForeignKey("enrollment.id"))
-
-
-class Account(UserMixin, Base):
-    """My Account login of a customer; the password is only ever stored as an argon2id hash."""
-
-    __tablename__ = "account"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    username: Mapped[str] = mapped_column(String(64))
-    #: Case-folded username: the unique key, so "Ann" and "ann" are one account.
-    username_key: Mapped[str] = mapped_column(String(64), unique=True)
-    password_hash: Mapped[str] = mapped_column(String(200))
-    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"), unique=True)
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-
-    customer: Mapped[Customer] = relationship()
-
-
-ROLES = ("marketing", "operations", "admin")
-
-
-class Staff(UserMixin, Base):
-    """A member of staff who signs in to the admin area; separate from customers' accounts."""
-
-    __tablename__ = "staff"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    email: Mapped[str] = mapped_column(String(254), unique=True)
-    role: Mapped[str] = mapped_column(String(16))
-    password_hash: Mapped[str] = mapped_column(String(200))
-    active: Mapped[bool] = mapped_column(default=True)
-    failed_logins: Mapped[int] = mapped_column(default=0)
-    locked_until: Mapped[Optional[dt.datetime]]
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-    last_login_at: Mapped[Optional[dt.datetime]]
-
-    #: Set by the user loader: the server-side session this request belongs to (not a column).
-    session_token = None
-
-    def get_id(self) -> str:
-        """Flask-Login keeps the server-side session token, never the bare staff id."""
-        return f"staff:{self.session_token}"
-
-    def may(self, *roles: str) -> bool:
-        """Whether this member of staff holds one of `roles` (admins hold them all)."""
-        return self.active and (self.role == "admin" or self.role in roles)
-
-
-class StaffSession(Base):
-    """A signed-in admin session; deleting the row signs it out everywhere at once."""
-
-    __tablename__ = "staff_session"
-
-    #: SHA-256 of the token in the cookie, so a database read does not yield live sessions.
-    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
-    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"), index=True)
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-    last_seen_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-
-    staff: Mapped[Staff] = relationship()
-
-
-class AuditEntry(Base):
-    """Who changed what and when, with the values before and after."""
-
-    __tablename__ = "audit_entry"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
-    staff_id: Mapped[Optional[int]] = mapped_column(ForeignKey("staff.id"))
-    #: Kept as text too, so the entry outlives a deleted staff member or a CLI run.
-    actor: Mapped[str] = mapped_column(String(254))
-    action: Mapped[str] = mapped_column(String(40))
-    entity_type: Mapped[str] = mapped_column(String(32), index=True)
-    entity_id: Mapped[str] = mapped_column(String(64))
-    before: Mapped[Optional[dict[str, Any]]]
-    after: Mapped[Optional[dict[str, Any]]]
-
-
-class FunnelEvent(Base):
-    """A draft reached a step (once per draft and step), for the funnel report.
-
-    `draft_ref` is a hash of the draft id, so the report outlives purged drafts without
-    holding anything that could resume one.
-    """
-
-    __tablename__ = "funnel_event"
-    __table_args__ = (UniqueConstraint("draft_ref", "step"),
-                      Index("ix_funnel_event_at_step", "at", "step"))
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    draft_ref: Mapped[str] = mapped_column(String(32))
-    step: Mapped[str] = mapped_column(String(32))
-    affiliate_code: Mapped[Optional[str]] = mapped_column(String(32))
-    at: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,1 @@
+"""My Account: customers sign in, see each enrollment and its status, and sign out."""

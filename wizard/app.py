@@ -1,0 +1,206 @@
+"""The app factory: settings, extensions, blueprints, error handlers, headers, commands, database."""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any, Mapping, Optional
+
+from flask import Flask, abort, make_response, redirect, render_template, request, url_for
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response
+
+import billing
+from wizard.core.extensions import compress, csrf, db, htmx, limiter, login_manager
+from wizard.core.rendering import render_page
+from wizard.core.sessions import AreaSessionInterface, in_admin
+
+from .core import assets, cli, filters
+
+CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+       "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+
+
+def create_app(test_config: Optional[Mapping[str, Any]] = None) -> Flask:
+    """Build the app: settings, extensions, blueprints, error handlers, commands, database."""
+    app = Flask(__name__, instance_path=os.environ.get("INSTANCE_PATH") or None,
+                instance_relative_config=True)
+    testing = bool(test_config and test_config.get("TESTING"))
+    app.config.from_object("config.settings.TestSettings" if testing else "config.settings.Settings")
+    app.jinja_env.trim_blocks = app.jinja_env.lstrip_blocks = True
+    if test_config:
+        app.config.from_mapping(test_config)
+    configure_instance(app)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_url_guard(app)
+    register_headers(app)
+    cli.register(app)
+    filters.register(app)
+    prepare_database(app)
+    if app.config["BILLING_DRAIN_IN_PROCESS"]:
+        register_background_drain(app)
+    return app
+
+
+def configure_instance(app: Flask) -> None:
+    """Fill in the embedded default: SQLite, keys and drop folder in the instance folder."""
+    instance = Path(app.instance_path)
+    instance.mkdir(parents=True, exist_ok=True)
+    production = bool(app.config.get("DATABASE_URL")) and not app.testing
+    for key, generate in (("SECRET_KEY", lambda: secrets.token_urlsafe(48)),
+                          ("FIELD_ENCRYPTION_KEYS", billing.FieldCipher.generate_key)):
+        if not app.config.get(key):
+            if production:
+                raise RuntimeError(f"{key} must be set in the environment when DATABASE_URL is set: "
+                                   "every process and host needs the same value.")
+            app.config[key] = _instance_secret(instance / key.lower(), generate)
+    app.config["DATABASE_URL"] = app.config.get("DATABASE_URL") or f"sqlite:///{instance / 'wizard.db'}"
+    app.config["BILLING_DROP_DIR"] = app.config.get("BILLING_DROP_DIR") or str(instance / "billing-drop")
+    app.config["BILLING_STATUS_DIR"] = app.config.get("BILLING_STATUS_DIR") or str(
+        Path(app.config["BILLING_DROP_DIR"]).parent / "billing-status")
+    app.extensions["cipher"] = billing.FieldCipher(app.config["FIELD_ENCRYPTION_KEYS"])
+    if app.config.get("AUTO_MIGRATE") is None:
+        app.config["AUTO_MIGRATE"] = app.config["DATABASE_URL"].startswith("sqlite")
+
+
+def _instance_secret(path: Path, generate: Any) -> str:
+    """A secret kept in the instance folder, generated on first start (readable by owner only)."""
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(generate())
+    return path.read_text().strip()
+
+
+def register_extensions(app: Flask) -> None:
+    """Bind the unbound extensions to `app`."""
+    db.init_app(app)
+    compress.init_app(app)
+    assets.init_app(app)
+    csrf.init_app(app)
+    htmx.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "account.login"
+    login_manager.login_message = "Sign in to My Account to see that page."
+    login_manager.blueprint_login_views = {"admin": "admin.login"}
+    app.session_interface = AreaSessionInterface()
+    from .account import logins as accounts  # noqa: F401  registers the user loader
+
+
+def register_blueprints(app: Flask) -> None:
+    """The wizard, My Account and plan documents."""
+    from . import admin
+    from .account import views as account
+    from .catalog import documents
+    from .core import health
+    from .signup import views
+
+    app.register_blueprint(health.bp)
+    app.register_blueprint(views.bp)
+    app.register_blueprint(account.bp)
+    app.register_blueprint(documents.bp)
+    app.register_blueprint(admin.blueprint())
+    app.add_url_rule("/", "index", lambda: redirect(url_for("signup.start")))
+
+
+ERROR_TEXT = {
+    400: ("This page has expired", "For your security the form could not be sent. "
+          "Your answers so far are saved: go back to the signup to carry on."),
+    403: ("You can't use that page", "Your staff role does not include this page. "
+          "Ask an admin if you need it."),
+    413: ("That file is too large", "Nothing was saved. Uploads can be at most 16 MB "
+          "(plan documents at most 5 MB): go back and choose a smaller file."),
+    404: ("Page not found", "If you typed the address, check it is correct."),
+    405: ("Page not found", "That page cannot be used this way."),
+    429: ("Too many attempts", "You have tried this too many times in a short while. "
+          "Wait a minute, then try again. Your answers so far are saved."),
+    500: ("Sorry, something went wrong", "Your answers so far are saved. Try again in a moment."),
+}
+
+
+#: The admin area speaks to staff, not to a customer with answers in a draft.
+ADMIN_ERROR_TEXT = {
+    **ERROR_TEXT,
+    400: ("This page has expired", "For your security the form could not be sent. "
+          "Go back, reload the page and send it again."),
+    429: ("Too many attempts", "You have tried this too many times in a short while. "
+          "Wait a minute, then try again."),
+    500: ("Sorry, something went wrong", "Try again in a moment. If it happens again, "
+          "tell the team that runs this service what you were doing."),
+}
+
+
+def register_errorhandlers(app: Flask) -> None:
+    """Every error answers a plain page (or panel, for htmx) in the wizard's look."""
+
+    def handle(error: Exception) -> Response:
+        code = error.code if isinstance(error, HTTPException) and error.code in ERROR_TEXT else 500
+        if isinstance(error, CSRFError):
+            code = 400
+        if in_admin():
+            title, text = ADMIN_ERROR_TEXT[code]
+            return make_response(render_template("admin/error.html", title=title, heading=title, text=text), code)
+        title, text = ERROR_TEXT[code]
+        return render_page("error.html", code, title=title, text=text, code=code)
+
+    app.register_error_handler(HTTPException, handle)
+    app.register_error_handler(CSRFError, handle)
+    if not app.testing:  # tests let unexpected errors surface as failures
+        app.register_error_handler(Exception, handle)
+
+
+def register_url_guard(app: Flask) -> None:
+    """A URL part with control characters (NUL: PostgreSQL refuses it) names nothing: 404."""
+
+    @app.url_value_preprocessor
+    def refuse_control_characters(_endpoint: Optional[str], values: Optional[dict[str, Any]]) -> None:
+        if values and any(isinstance(v, str) and any(ord(c) < 32 or ord(c) == 127 for c in v)
+                          for v in values.values()):
+            abort(404)
+
+
+def register_headers(app: Flask) -> None:
+    """Strict CSP and friends on every response; wizard pages are never cached."""
+
+    @app.after_request
+    def headers(response: Response) -> Response:
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "same-origin"
+        response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
+        response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
+        response.vary.add("HX-Request")
+        if request.endpoint not in ("static", "health.healthz", "health.readyz"):
+            response.headers["Cache-Control"] = "no-store"
+        return response
+
+
+def prepare_database(app: Flask) -> None:
+    """Embedded default: migrate to head and load the demo catalog on first start.
+
+    With DATABASE_URL set (production) the operator runs `flask --app wsgi db upgrade` once per
+    release instead, so that many processes never race to migrate.
+    """
+    if not app.config["AUTO_MIGRATE"]:
+        return
+    from wizard.catalog.offers import load_catalog
+    from wizard.core.migrate import at_head, upgrade
+
+    if not at_head(app):
+        upgrade(app)
+    with db.sessionmaker(app)() as session:
+        load_catalog(session, app.config["CATALOG_FILE"])
+
+
+def register_background_drain(app: Flask) -> None:
+    """Embedded default: the serving process drains the billing outbox in a thread."""
+    from wizard.core.billing_runner import start_background_drain
+
+    @app.before_request
+    def ensure_drain() -> None:
+        if "billing_drain_stop" not in app.extensions:
+            start_background_drain(app)

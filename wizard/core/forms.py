@@ -1,0 +1,31 @@
+"""The base of every form in the product: text input is cleaned of control characters first."""
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from flask_wtf import FlaskForm
+from wtforms.fields.choices import SelectChoice
+
+_CONTROL = dict.fromkeys(c for c in range(32) if c not in (9, 10, 13))
+
+
+def _no_control_characters(value: Any) -> Any:
+    """Drop NUL and other control characters: never meaningful, and PostgreSQL refuses NUL."""
+    return value.translate(_CONTROL) if isinstance(value, str) else value
+
+
+class SafeForm(FlaskForm):
+    """Every form of the product: text input is cleaned of control characters first."""
+
+    class Meta:
+        locales = ("en_US", "en")
+
+        def bind_field(self, form: Any, unbound_field: Any, options: dict[str, Any]) -> Any:
+            filters = unbound_field.kwargs.get("filters", ())
+            unbound_field.kwargs["filters"] = [_no_control_characters, *filters]
+            return unbound_field.bind(form=form, **options)
+
+
+def options(pairs: Iterable[tuple[str, str]]) -> list[SelectChoice]:
+    """Radio choices from (value, label) pairs."""
+    return [SelectChoice(value, label) for value, label in pairs]

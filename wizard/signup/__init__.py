@@ -1,0 +1,3 @@
+"""The customer's signup wizard (the web channel): steps declared as data, a pure journey, one
+form per step, server-side drafts, the review page, the submission of a finished draft as an
+enrollment, the wait list for unserved ZIPs and the funnel events the report counts."""
