@@ -326,7 +326,7 @@ def test_preview_without_and_with_the_save10_promo(marketing):
     plain = marketing.get("/admin/preview?zip=75201&customer_type=residential&promo=&affiliate=&on=")
     assert plain.status_code == 200
     assert plan_codes(plain.text) == ["SHORT6", "FLEX6", "CREDIT12", "SAVER12", "GREEN12", "STEADY24", "LONGHAUL36"]
-    promo = marketing.get("/admin/preview?zip=75201&customer_type=residential&promo=save10")
+    promo = marketing.get("/admin/preview?zip=75201&customer_type=residential&promo=save10&on=2026-06-15")
     assert "SAVE10PLAN" in plan_codes(promo.text)
     assert "Promo code SAVE10 is valid that day." in promo.text
     assert "17.7¢" in promo.text  # SAVE10PLAN's average at 1,000 kWh with Oncor

@@ -31,3 +31,18 @@ def test_market_day_is_central_time():
     # 02:00 UTC on the 23rd is 8 pm on the 22nd in Dallas
     assert dates.market_day(dt.datetime(2026, 11, 23, 2, 0)) == dt.date(2026, 11, 22)
     assert dates.market_day(dt.datetime(2026, 11, 23, 7, 0)) == dt.date(2026, 11, 23)
+
+
+def test_today_is_the_real_central_day_unless_the_app_pins_it():
+    from flask import Flask
+    assert dates.today() == dt.datetime.now(dates.MARKET_TZ).date()
+    app = Flask(__name__)
+    app.config["TODAY"] = SUNDAY
+    with app.app_context():
+        assert dates.today() == SUNDAY
+    app.config["TODAY"] = "2031-01-01"
+    with app.app_context():
+        assert dates.today() == dt.date(2031, 1, 1)
+    app.config["TODAY"] = None  # production: not pinned
+    with app.app_context():
+        assert dates.today() == dt.datetime.now(dates.MARKET_TZ).date()

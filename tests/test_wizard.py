@@ -15,7 +15,7 @@ from billing.models import Customer, Enrollment, OutboxItem
 from wizard.models import Account, AreaWaitlist, Draft
 from wizard.steps import STEPS
 
-from .helpers import ACKS, DALLAS_SWITCH, PASSWORD, Wizard, csrf_token, errors, in_days
+from .helpers import ACKS, DALLAS_SWITCH, PASSWORD, SAVE10_VALID_DAY, Wizard, csrf_token, errors, in_days
 
 
 def count(session, model) -> int:
@@ -145,11 +145,27 @@ def test_invalid_promo_is_explained_and_can_be_skipped(wizard, session, code, me
     assert session.scalar(select(Draft)).answers["promo"] == ""
 
 
-def test_valid_promo_any_case_unlocks_its_plan(wizard):
+def test_valid_promo_any_case_unlocks_its_plan(make_app):
+    wizard = Wizard(make_app(TODAY=SAVE10_VALID_DAY).test_client())
     wizard.answer("zip", {"zip": "75201"})
     wizard.answer("promo", {"promo": "save10"})
     wizard.walk({k: v for k, v in DALLAS_SWITCH.items() if k in ("customer-type", "referral")})
     assert "Save 10 Special 12" in html(wizard.get("/signup/plans"))
+
+
+@pytest.mark.parametrize("day,ok", [(dt.date(2025, 1, 1), True), (dt.date(2030, 12, 31), True),
+                                    (dt.date(2024, 12, 31), False), (dt.date(2031, 1, 1), False)])
+def test_save10_works_only_within_its_dates(make_app, session, day, ok):
+    wizard = Wizard(make_app(TODAY=day).test_client())
+    wizard.answer("zip", {"zip": "75201"})
+    response = wizard.post("/signup/promo", {"promo": "SAVE10"})
+    if ok:
+        assert response.status_code == 303 and session.scalar(select(Draft)).answers["promo"] == "SAVE10"
+        return
+    message = ("That promo code expired on December 31, 2030" if day.year > 2030
+               else "That promo code starts on January 1, 2025")
+    assert response.status_code == 422 and message in html(response)
+    assert "promo" not in session.scalar(select(Draft)).answers
 
 
 def test_without_promo_the_promo_plan_and_agent_plan_are_hidden(wizard):
