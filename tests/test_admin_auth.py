@@ -35,6 +35,21 @@ def test_wrong_password_is_refused_without_saying_which_part_was_wrong(app):
     assert 'aria-describedby="password-error"' in wrong.text
 
 
+def test_sign_in_upgrades_a_hash_made_with_older_argon2_parameters(app, make_app, session):
+    make_staff(app, "ann@example.com", "marketing")  # the test settings' cost: t=1, m=8 MiB
+    assert session.scalar(select(Staff.password_hash)).startswith("$argon2id$v=19$m=8192,t=1,p=1$")
+    stronger = make_app(ARGON2_TIME_COST=2, ARGON2_MEMORY_COST=9 * 1024)
+    client = AdminClient(stronger.test_client())
+    assert client.sign_in("ann@example.com", "not the password at all").status_code == 422
+    session.expire_all()
+    assert session.scalar(select(Staff.password_hash)).startswith("$argon2id$v=19$m=8192,t=1,p=1$")
+    response = client.sign_in("ann@example.com")
+    assert response.status_code == 303 and "ann@example.com (marketing)" in client.get("/admin/").text
+    session.expire_all()
+    assert session.scalar(select(Staff.password_hash)).startswith("$argon2id$v=19$m=9216,t=2,p=1$")
+    assert AdminClient(stronger.test_client()).sign_in("ann@example.com").status_code == 303  # still signs in
+
+
 def test_repeated_failures_lock_the_account_for_growing_times(app, session):
     make_staff(app, "ann@example.com", "operations")
     client = AdminClient(app.test_client())

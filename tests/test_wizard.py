@@ -574,6 +574,25 @@ def test_account_requires_login_and_logout_ends_it(wizard):
     assert "/account/login" in wizard.get("/account/").location
 
 
+def test_my_account_sign_in_upgrades_a_hash_made_with_older_argon2_parameters(wizard, make_app, session):
+    wizard.walk()
+    wizard.submit()  # hashed at the test settings' cost: t=1, m=8 MiB
+    assert session.scalar(select(Account.password_hash)).startswith("$argon2id$v=19$m=8192,t=1,p=1$")
+    stronger = make_app(ARGON2_TIME_COST=2, ARGON2_MEMORY_COST=9 * 1024)
+    customer = Wizard(stronger.test_client())
+    wrong = customer.post("/account/login", {"username": "ana.garza", "password": "not the password!!"})
+    assert wrong.status_code == 422 and "The username or password is not right" in html(wrong)
+    session.expire_all()
+    assert session.scalar(select(Account.password_hash)).startswith("$argon2id$v=19$m=8192,t=1,p=1$")
+    signed_in = customer.post("/account/login", {"username": "ana.garza", "password": PASSWORD}, follow=True)
+    assert "Signed in as ana.garza." in html(signed_in)
+    session.expire_all()
+    assert session.scalar(select(Account.password_hash)).startswith("$argon2id$v=19$m=9216,t=2,p=1$")
+    again = Wizard(stronger.test_client()).post("/account/login", {"username": "ana.garza", "password": PASSWORD},
+                                                follow=True)
+    assert "Signed in as ana.garza." in html(again)  # the new hash still matches
+
+
 def test_billing_drain_command_drops_the_xml_and_account_shows_the_status(app, wizard, runner, session):
     wizard.walk()
     wizard.submit()
