@@ -521,6 +521,25 @@ def test_htmx_gets_the_panel_only_and_history_restore_the_page(client):
     assert "HX-Request" in client.get("/signup/zip").headers["Vary"]
 
 
+@pytest.mark.parametrize("path", ["/signup/zip", "/signup/promo", "/signup/customer-type", "/signup/review",
+                                  "/account/login"])
+def test_head_answers_as_get_without_a_body(wizard, session, path):
+    wizard.walk()
+    before = session.scalar(select(Draft)).answers
+    get = wizard.get(path)
+    head = wizard.client.head(path)
+    assert get.status_code == head.status_code == 200
+    assert head.get_data() == b"" and head.headers["Content-Type"] == get.headers["Content-Type"]
+    session.expire_all()
+    assert session.scalar(select(Draft)).answers == before  # nothing was taken as an answer
+
+
+def test_head_on_a_fresh_browser_shows_the_zip_step(client):
+    response = client.head("/signup/zip")
+    assert response.status_code == 200 and response.get_data() == b""
+    assert response.headers["Content-Type"].startswith("text/html")
+
+
 def test_post_without_csrf_token_is_refused_kindly(client, session):
     response = client.post("/signup/zip", data={"zip": "75201"})
     assert response.status_code == 400
