@@ -46,3 +46,9 @@ def test_today_is_the_real_central_day_unless_the_app_pins_it():
     app.config["TODAY"] = None  # production: not pinned
     with app.app_context():
         assert dates.today() == dt.datetime.now(dates.MARKET_TZ).date()
+
+
+def test_market_time_is_central_with_the_zone_named():
+    assert dates.market_time(dt.datetime(2026, 11, 23, 2, 5)) == "Nov 22, 2026, 8:05 PM CST"
+    assert dates.market_time(dt.datetime(2026, 7, 4, 17, 30)) == "Jul 4, 2026, 12:30 PM CDT"
+    assert dates.market_time(dt.datetime(2026, 7, 4, 5, 0)) == "Jul 4, 2026, 12:00 AM CDT"

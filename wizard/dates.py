@@ -51,6 +51,12 @@ def local_time(moment: Optional[dt.datetime | str]) -> str:
     return aware.astimezone(MARKET_TZ).strftime("%Y-%m-%d %H:%M %Z")
 
 
+def market_time(utc: dt.datetime) -> str:
+    """A naive UTC timestamp as a customer in the market reads it: Nov 22, 2026, 8:05 PM CST."""
+    local = utc.replace(tzinfo=dt.UTC).astimezone(MARKET_TZ)
+    return f"{local:%b} {local.day}, {local.year}, {local.hour % 12 or 12}:{local:%M %p %Z}"
+
+
 def is_business_day(day: dt.date) -> bool:
     """Monday to Friday and not a US federal holiday."""
     return day.weekday() < 5 and day not in _federal_holidays(day.year)
