@@ -624,6 +624,55 @@ def test_billing_drain_command_drops_the_xml_and_account_shows_the_status(app, w
     assert "Sent 0 enrollment(s)" in runner.invoke(args=["billing", "drain"]).output
 
 
+SWITCH_REQUEST = ("Our billing system sends your switch request to the utility after the days in which you can "
+                  "cancel without a fee.")
+MOVE_IN_REQUEST = "Our billing system sends your move-in request to the utility for the date you chose."
+
+
+@pytest.mark.parametrize("premise,words", [
+    (PREMISE, SWITCH_REQUEST),
+    ({**PREMISE, "enrollment_type": "move_in", "requested_date": in_days(3)}, MOVE_IN_REQUEST),
+])
+def test_confirmation_and_my_account_tell_the_same_true_story(wizard, runner, premise, words):
+    wizard.walk({**DALLAS_SWITCH, "premise": premise})
+    wizard.submit()
+    confirmation = html(wizard.get("/signup/confirmation"))
+    assert "We are passing your enrollment to our billing system now. " + words in confirmation
+    assert "We send your enrollment to the utility" not in confirmation
+    saved = html(wizard.get("/account/"))
+    assert "Received. We are passing it to our billing system. " + words in saved
+    runner.invoke(args=["billing", "drain"])
+    sent = html(wizard.get("/account/"))
+    assert "Submitted: Awaiting Response" in sent
+    assert "With our billing system. " + words + " The utility then confirms the start date." in sent
+    assert "Sent. Waiting for the utility" not in sent
+
+
+def test_confirmation_promises_no_email_and_links_the_plan_documents(wizard):
+    wizard.walk()
+    wizard.submit()
+    page = html(wizard.get("/signup/confirmation"))
+    assert "email" not in page.lower() and "ana@example.com" not in page
+    links = re.findall(r'<a href="(/documents/SAVER12/(?:efl|tos|yrac)\?utility=oncor)"[^>]*>([^<]+)<', page)
+    assert [name for _, name in links] == ["Electricity Facts Label", "Terms of Service", "Your Rights as a Customer"]
+    for url, name in links:
+        document = wizard.get(url)
+        assert document.status_code == 200 and name in html(document)
+
+
+def test_my_account_shows_times_in_central_time_with_the_zone(wizard, session):
+    wizard.walk()
+    wizard.submit()
+    enrollment = session.scalar(select(Enrollment))
+    enrollment.created_at = dt.datetime(2026, 11, 23, 2, 5)  # 8:05 PM on the 22nd in Dallas
+    enrollment.history[0].at = dt.datetime(2026, 11, 23, 2, 5)
+    session.commit()
+    page = html(wizard.get("/account/"))
+    assert '<time datetime="2026-11-23T02:05:00Z">Nov 22, 2026, 8:05 PM CST</time>: New Enrollment Saved' in page
+    assert "November 22, 2026" in page  # submitted on the Texas day, not UTC's 23rd
+    assert "UTC" not in page and "2:05 AM" not in page
+
+
 JUNK = ["", " ", "x" * 5000, "\x00", "<script>alert(1)</script>", "٣٤٥", "2026-02-30", "-1", "☃" * 50]
 
 
