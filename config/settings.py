@@ -55,6 +55,10 @@ class Settings:
     ARGON2_MEMORY_COST = _env_int("ARGON2_MEMORY_COST", 19 * 1024)
     ARGON2_PARALLELISM = _env_int("ARGON2_PARALLELISM", 1)
 
+    # The market's day, pinned (a date or ISO text) so tests do not depend on the real date;
+    # None (always, outside tests) means the real day in Central time.
+    TODAY = None
+
     BILLING_ADAPTER = os.environ.get("BILLING_ADAPTER", "file_drop")  # or "web_service"
     BILLING_URL = os.environ.get("BILLING_URL")
     BILLING_API_KEY = os.environ.get("BILLING_API_KEY")

@@ -47,4 +47,4 @@ def test_move_in_to_a_houston_premise(customer: Customer) -> None:
     start = customer.page.locator(".summary-row", has=customer.page.locator("dt", has_text=re.compile("^Start$")))
     expect(start.locator("dd")).to_have_text(f"Move-in on {long_date(move_in)}")
     # A move-in is sent to the utility straight away, not after the cancellation period.
-    customer.then_i_see("We send your enrollment to the utility. The utility confirms the date")
+    customer.then_i_see("Our billing system sends your move-in request to the utility for the date you chose.")

@@ -1,6 +1,8 @@
 """A promo code: an unknown one is refused plainly, a real one (any case) unlocks its plan."""
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from playwright.sync_api import expect
 
@@ -9,6 +11,12 @@ from .conftest import Customer
 pytestmark = pytest.mark.e2e
 
 UNKNOWN = "We don't recognise that promo code. Check it, or continue without one."
+
+
+@pytest.fixture
+def server_settings() -> dict:
+    """A day inside SAVE10's window (the demo catalog's code ends on December 31, 2030)."""
+    return {"TODAY": dt.date(2026, 6, 15)}
 
 
 def test_invalid_then_valid_promo_code(customer: Customer) -> None:

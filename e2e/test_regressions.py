@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from wizard.core import dates
 
-from .conftest import Customer, Person, after_browser_restart, long_date
+from .conftest import DALLAS, Customer, Person, after_browser_restart, long_date
 
 pytestmark = pytest.mark.e2e
 
@@ -103,3 +103,55 @@ def test_signing_in_mid_signup_keeps_the_draft_across_a_browser_restart(open_cus
     restarted.then_i_am_on_step("promo", 2, 10, label="resumed-promo")
     restarted.then_the_field_holds("Promo code (optional)", "")
     expect(restarted.page.get_by_role("navigation", name="Account").get_by_role("button", name="Sign out")).to_be_visible()
+
+
+NARROW = {"width": 320, "height": 640}  # the narrowest phone WCAG's reflow criterion (1.4.10) asks for
+
+
+def _fits_the_width(customer: Customer, label: str) -> None:
+    """Nothing on the page scrolls sideways, and every element stays inside the panel."""
+    page = customer.page
+    scroll_width, client_width = page.evaluate(
+        "[document.scrollingElement.scrollWidth, document.scrollingElement.clientWidth]")
+    assert scroll_width <= client_width, (label, scroll_width, client_width)
+    poking_out = page.evaluate("""() => {
+        const panel = document.getElementById('panel').getBoundingClientRect();
+        return [...document.querySelectorAll('#panel *')]
+          .filter(el => el.getClientRects().length && !el.closest('.visually-hidden'))
+          .map(el => [el, el.getBoundingClientRect()])
+          .filter(([el, box]) => box.right > panel.right + 0.5 || box.left < panel.left - 0.5)
+          .map(([el, box]) => `${el.tagName}.${el.className} ${Math.round(box.left)}-${Math.round(box.right)}`);
+    }""")
+    assert poking_out == [], (label, poking_out)
+
+
+def test_nothing_scrolls_sideways_on_a_320px_phone(open_customer) -> None:
+    """Plan cards fit the panel and My Account's enrollments fit the screen at 320 CSS pixels."""
+    customer: Customer = open_customer(viewport=NARROW)
+    customer.walk_to_plans()
+    _fits_the_width(customer, "plans")
+    cards = customer.page.get_by_role("article")
+    expect(cards).to_have_count(7)
+    panel = customer.page.locator("#panel").bounding_box()
+    for i in range(cards.count()):
+        card = cards.nth(i).bounding_box()
+        assert panel["x"] <= card["x"] and card["x"] + card["width"] <= panel["x"] + panel["width"], (i, card, panel)
+
+    customer.when_i_sign_up_for("Lone Star Saver 12")
+    customer.when_i_am_a_new_customer()
+    customer.when_i_tell_about_me(Person())
+    customer.when_i_give_the_address(DALLAS)
+    customer.when_i_create_my_login(Person())
+    customer.on_step("review", 10, 10)
+    _fits_the_width(customer, "review")
+    customer.when_i_enroll()
+    customer.then_i_am_enrolled()
+    _fits_the_width(customer, "confirmation")
+
+    customer.page.get_by_role("link", name="Go to My Account").click()
+    expect(customer.heading).to_have_text("My Account")
+    customer.page.get_by_text("History").first.click()  # the opened history must fit too
+    customer.shot("my-account-320px")
+    _fits_the_width(customer, "my account")
+    row = customer.page.get_by_role("row").filter(has_text="Lone Star Saver 12")
+    expect(row).to_contain_text("New Enrollment Saved")

@@ -123,8 +123,12 @@ def test_texas_switch_happy_path_with_javascript(customer: Customer, live_server
     expect(rescission).to_be_visible()
     until = re.search(r"that is until (.+)\.", rescission.inner_text()).group(1)
     assert until in ends, (until, ends)
-    customer.then_i_see("We email your Terms of Service, Electricity Facts Label and Your Rights as a "
-                        "Customer to ana@example.com.")
+    # No email is sent (yet): the page promises none and links the plan's documents instead.
+    expect(page.get_by_text(re.compile("email", re.I))).to_have_count(0)
+    for name in ("Electricity Facts Label", "Terms of Service", "Your Rights as a Customer"):
+        expect(page.locator(".next-steps").get_by_role("link", name=re.compile(f"^{name} for "))).to_be_visible()
+    customer.then_i_see("We are passing your enrollment to our billing system now. Our billing system sends "
+                        "your switch request to the utility after the days in which you can cancel without a fee.")
 
     # The billing hand-off: one Create Prospect XML file for this enrollment.
     report = drain_once(live_server.app)

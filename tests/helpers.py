@@ -9,6 +9,10 @@ from flask.testing import FlaskClient
 
 PASSWORD = "correct horse battery staple"
 
+#: A market day inside the SAVE10 promo's window (2025-01-01 to 2030-12-31 in the demo catalog):
+#: tests that use the code pin the app's `TODAY` to it, so they do not expire with the calendar.
+SAVE10_VALID_DAY = dt.date(2026, 6, 15)
+
 #: A Texas switch in Dallas (Oncor), new residential customer: answers per step.
 DALLAS_SWITCH: dict[str, dict[str, Any]] = {
     "zip": {"zip": "75201"},

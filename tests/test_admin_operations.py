@@ -110,7 +110,8 @@ def test_queue_pages_by_fifty(app, ops):
 
 def test_queue_is_for_operations_only(app):
     marketing = signed_in(app, "marketing")
-    assert marketing.get("/admin/enrollments").status_code == 403
+    refused = marketing.get("/admin/enrollments")
+    assert refused.status_code == 403 and "Your staff role does not include this page." in refused.text
     enroll(app, 1)
     assert marketing.post("/admin/enrollments/EN-TEST0001/cancel", {"reason": "x"}).status_code == 403
 
@@ -149,7 +150,8 @@ def test_detail_shows_plan_history_and_consent_evidence(app, ops):
 
 
 def test_unknown_enrollment_is_404(app, ops):
-    assert ops.get("/admin/enrollments/EN-NOSUCH").status_code == 404
+    missing = ops.get("/admin/enrollments/EN-NOSUCH")
+    assert missing.status_code == 404 and "Page not found" in missing.text
     assert ops.post("/admin/enrollments/EN-NOSUCH/cancel", {"reason": "x"}).status_code == 404
     assert ops.get("/admin/enrollments/EN-NOSUCH/correct").status_code == 404
 

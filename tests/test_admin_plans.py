@@ -163,7 +163,8 @@ def test_a_utility_must_belong_to_the_plans_state(app, marketing):
 
 
 def test_unknown_plans_are_not_found(marketing):
-    assert marketing.get("/admin/plans/NOPE").status_code == 404
+    missing = marketing.get("/admin/plans/NOPE")
+    assert missing.status_code == 404 and "Page not found" in missing.text
     assert marketing.get("/admin/plans/%00").status_code == 404
     assert marketing.post("/admin/plans/NOPE/retire").status_code == 404
 
@@ -327,7 +328,7 @@ def test_preview_without_and_with_the_save10_promo(marketing):
     plain = marketing.get("/admin/preview?zip=75201&customer_type=residential&promo=&affiliate=&on=")
     assert plain.status_code == 200
     assert plan_codes(plain.text) == ["SHORT6", "FLEX6", "CREDIT12", "SAVER12", "GREEN12", "STEADY24", "LONGHAUL36"]
-    promo = marketing.get("/admin/preview?zip=75201&customer_type=residential&promo=save10")
+    promo = marketing.get("/admin/preview?zip=75201&customer_type=residential&promo=save10&on=2026-06-15")
     assert "SAVE10PLAN" in plan_codes(promo.text)
     assert "Promo code SAVE10 is valid that day." in promo.text
     assert "17.7¢" in promo.text  # SAVE10PLAN's average at 1,000 kWh with Oncor
@@ -395,11 +396,13 @@ def test_the_preview_form_starts_on_today(marketing):
 ])
 def test_operations_staff_may_not_use_the_plan_pages(app, method, path):
     operations = signed_in(app, "operations")
-    assert getattr(operations, method)(path).status_code == 403
+    refused = getattr(operations, method)(path)
+    assert refused.status_code == 403 and "Your staff role does not include this page." in refused.text
     assert not plan_of(app, "SAVER12").retired
 
 
 @pytest.mark.parametrize("path", ["/admin/plans/SAVER12/retire", "/admin/plans/SAVER12/visibility"])
 def test_a_post_without_the_csrf_token_changes_nothing(app, marketing, path):
-    assert marketing.client.post(path, data={"channel": "agent"}).status_code == 400
+    refused = marketing.client.post(path, data={"channel": "agent"})
+    assert refused.status_code == 400 and "This page has expired" in refused.text
     assert not plan_of(app, "SAVER12").retired and audits(app, "visibility") == []

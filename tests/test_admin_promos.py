@@ -194,16 +194,18 @@ def test_ending_a_scheduled_code_means_it_never_starts(admin, session):
 @pytest.mark.parametrize("path, method", [("/admin/promos/NOSUCH/edit", "get"), ("/admin/promos/NOSUCH/edit", "post"),
                                           ("/admin/promos/NOSUCH/end", "post"), ("/admin/promos/%00/edit", "get")])
 def test_unknown_codes_are_not_found(admin, path, method):
-    assert getattr(admin, method)(path).status_code == 404
+    missing = getattr(admin, method)(path)
+    assert missing.status_code == 404 and "Page not found" in missing.text
 
 
 def test_operations_staff_may_not_manage_promos(app):
     ops = signed_in(app, "operations")
-    assert ops.get("/admin/promos").status_code == 403
+    refused = ops.get("/admin/promos")
+    assert refused.status_code == 403 and "Your staff role does not include this page." in refused.text
     assert ops.post("/admin/promos/new", GOOD).status_code == 403
 
 
 def test_a_post_without_the_csrf_token_is_refused(admin, session):
     response = admin.client.post("/admin/promos/new", data=GOOD)
-    assert response.status_code == 400
+    assert response.status_code == 400 and "This page has expired" in response.text
     assert session.get(Promo, "WELCOME5") is None

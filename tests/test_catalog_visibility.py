@@ -17,6 +17,12 @@ from .helpers import DALLAS_SWITCH, Wizard
 TODAY = dt.date(2026, 11, 23)
 
 
+@pytest.fixture
+def app(make_app):
+    """The wizard on this module's day, so promo and visibility windows do not follow the calendar."""
+    return make_app(TODAY=TODAY)
+
+
 def offered(session, **kw) -> list[str]:
     args = {"state": "TX", "customer_type": "residential", "promo_code": None, "today": TODAY, **kw}
     return [p.code for p in catalog.offered_plans(session, **args)]

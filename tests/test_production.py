@@ -48,6 +48,22 @@ def test_static_files_have_hashed_names_and_long_cache(client):
     assert client.get("/static/nope.css").status_code == 404
 
 
+def test_static_files_do_not_vary_on_the_cookie_or_set_one(wizard):
+    """A shared cache may keep a static file: the session is neither read into Vary nor re-sent."""
+    wizard.walk(until="plans")  # a customer with a draft, hence a session cookie
+    page = wizard.get("/signup/plans")
+    assert "Cookie" in page.headers["Vary"]  # pages do depend on the session
+    css = re.search(r'href="(/static/app\.[0-9a-f]{12}\.css)"', page.get_data(as_text=True)).group(1)
+    for client in (wizard.client, wizard.client.application.test_client()):  # with and without a cookie
+        response = client.get(css, headers={"Accept-Encoding": "gzip"})
+        assert response.status_code == 200
+        vary = [v.strip() for v in response.headers.get("Vary", "").split(",")]
+        assert "Cookie" not in vary and "Accept-Encoding" in vary
+        assert "Set-Cookie" not in response.headers
+    assert wizard.get("/signup/plans").status_code == 200  # the customer's session is untouched
+    assert "Choose a plan" in wizard.get("/signup/plans").get_data(as_text=True)
+
+
 @pytest.mark.skipif(not REDIS, reason="Redis not available: run scripts/test.sh, which starts one")
 def test_rate_limit_counters_are_shared_between_processes_through_redis(make_app):
     import redis

@@ -16,7 +16,7 @@ from wizard.core.models import Base, Customer
 from wizard.signup.models import AreaWaitlist, Draft
 from wizard.signup.steps import STEPS
 
-from .helpers import ACKS, DALLAS_SWITCH, PASSWORD, Wizard, csrf_token, errors, in_days
+from .helpers import ACKS, DALLAS_SWITCH, PASSWORD, SAVE10_VALID_DAY, Wizard, csrf_token, errors, in_days
 
 
 def count(session, model) -> int:
@@ -64,7 +64,7 @@ def test_cannot_skip_ahead_of_the_first_unanswered_step(wizard, slug):
     wizard.walk(until="customer")
     response = wizard.get(f"/signup/{slug}")
     if slug == "customer":
-        assert response.status_code == 200
+        assert response.status_code == 200 and "New or existing customer" in html(response)
     else:
         assert response.location.endswith("/signup/customer")
 
@@ -142,15 +142,31 @@ def test_invalid_promo_is_explained_and_can_be_skipped(wizard, session, code, me
     assert f'value="{code}"' in html(response)
     assert "Continue without a code" in html(response)
     skip = wizard.post("/signup/promo", {"promo": code, "skip": "1"})
-    assert skip.status_code == 303
+    assert skip.status_code == 303 and skip.location.endswith("/signup/customer-type")
     assert session.scalar(select(Draft)).answers["promo"] == ""
 
 
-def test_valid_promo_any_case_unlocks_its_plan(wizard):
+def test_valid_promo_any_case_unlocks_its_plan(make_app):
+    wizard = Wizard(make_app(TODAY=SAVE10_VALID_DAY).test_client())
     wizard.answer("zip", {"zip": "75201"})
     wizard.answer("promo", {"promo": "save10"})
     wizard.walk({k: v for k, v in DALLAS_SWITCH.items() if k in ("customer-type", "referral")})
     assert "Save 10 Special 12" in html(wizard.get("/signup/plans"))
+
+
+@pytest.mark.parametrize("day,ok", [(dt.date(2025, 1, 1), True), (dt.date(2030, 12, 31), True),
+                                    (dt.date(2024, 12, 31), False), (dt.date(2031, 1, 1), False)])
+def test_save10_works_only_within_its_dates(make_app, session, day, ok):
+    wizard = Wizard(make_app(TODAY=day).test_client())
+    wizard.answer("zip", {"zip": "75201"})
+    response = wizard.post("/signup/promo", {"promo": "SAVE10"})
+    if ok:
+        assert response.status_code == 303 and session.scalar(select(Draft)).answers["promo"] == "SAVE10"
+        return
+    message = ("That promo code expired on December 31, 2030" if day.year > 2030
+               else "That promo code starts on January 1, 2025")
+    assert response.status_code == 422 and message in html(response)
+    assert "promo" not in session.scalar(select(Draft)).answers
 
 
 def test_without_promo_the_promo_plan_and_agent_plan_are_hidden(wizard):
@@ -184,6 +200,9 @@ def test_plan_not_offered_is_refused_even_if_posted_by_hand(wizard, session, pla
     wizard.walk(until="plans")
     response = wizard.post("/signup/plans", {"plan": plan})
     assert response.status_code == 422
+    message = ("Choose a plan to sign up for." if not plan
+               else "That plan is not available for your address. Choose one of the plans below.")
+    assert f'<a href="#plan">{message}</a>' in html(response)
     assert "plan" not in session.scalar(select(Draft)).answers
 
 
@@ -192,13 +211,23 @@ def test_utility_not_serving_the_zip_is_refused(wizard, session):
     wizard.answer("promo", {"promo": ""})
     wizard.answer("customer-type", {"customer_type": "residential"})
     response = wizard.post("/signup/utility", {"utility": "oncor"})
-    assert response.status_code == 422 and "Choose the utility" not in errors(response) or True
+    assert response.status_code == 422
+    page = html(response)
+    # One message, on the utility question, linked from the summary; only the ZIP's utilities offered.
+    assert len(errors(response)) == 1
+    assert 'href="#utility-0"' in page and 'id="utility-error"' in page
+    assert "CenterPoint Energy Houston Electric" in page and "Texas-New Mexico Power" in page
+    assert 'value="oncor"' not in page and "Oncor" not in page
     assert "utility" not in session.scalar(select(Draft)).answers
 
 
 def test_referral_must_be_from_the_list(wizard):
     wizard.walk(until="referral")
-    assert wizard.post("/signup/referral", {"referral": "bribe"}).status_code == 422
+    response = wizard.post("/signup/referral", {"referral": "bribe"})
+    assert response.status_code == 422
+    page = html(response)
+    assert len(errors(response)) == 1 and 'href="#referral-0"' in page and 'id="referral-error"' in page
+    assert "Friend or family" in page and "bribe" not in page
 
 
 ABOUT = DALLAS_SWITCH["about-you"]
@@ -238,8 +267,8 @@ def test_commercial_customer_gives_business_name_and_tax_id(wizard):
     response = wizard.post("/signup/about-you", ABOUT)
     assert response.status_code == 422
     assert "Enter the name of the business." in html(response)
-    assert wizard.post("/signup/about-you", {**ABOUT, "business_name": "Taco Hut LLC",
-                                             "tax_id": "12-3456789"}).status_code == 303
+    accepted = wizard.post("/signup/about-you", {**ABOUT, "business_name": "Taco Hut LLC", "tax_id": "12-3456789"})
+    assert accepted.status_code == 303 and accepted.location.endswith("/signup/premise")
 
 
 PREMISE = DALLAS_SWITCH["premise"]
@@ -395,7 +424,8 @@ def test_double_submit_refresh_and_back_then_submit_make_one_enrollment(wizard, 
     second = wizard.client.post("/signup/review", data={**ACKS, "csrf_token": token})  # double click
     assert first.location.endswith("/signup/confirmation") and second.location.endswith("/signup/confirmation")
     assert wizard.get("/signup/review").location.endswith("/signup/confirmation")  # Back
-    assert wizard.get("/signup/confirmation").status_code == 200  # refresh
+    number = session.scalar(select(Enrollment.number))
+    assert number in html(wizard.get("/signup/confirmation"))  # refresh shows the same enrollment
     assert wizard.get("/signup/premise").location.endswith("/signup/confirmation")
     assert count(session, Enrollment) == 1 and count(session, OutboxItem) == 1
 
@@ -500,6 +530,25 @@ def test_htmx_gets_the_panel_only_and_history_restore_the_page(client):
     assert "HX-Request" in client.get("/signup/zip").headers["Vary"]
 
 
+@pytest.mark.parametrize("path", ["/signup/zip", "/signup/promo", "/signup/customer-type", "/signup/review",
+                                  "/account/login"])
+def test_head_answers_as_get_without_a_body(wizard, session, path):
+    wizard.walk()
+    before = session.scalar(select(Draft)).answers
+    get = wizard.get(path)
+    head = wizard.client.head(path)
+    assert get.status_code == head.status_code == 200
+    assert head.get_data() == b"" and head.headers["Content-Type"] == get.headers["Content-Type"]
+    session.expire_all()
+    assert session.scalar(select(Draft)).answers == before  # nothing was taken as an answer
+
+
+def test_head_on_a_fresh_browser_shows_the_zip_step(client):
+    response = client.head("/signup/zip")
+    assert response.status_code == 200 and response.get_data() == b""
+    assert response.headers["Content-Type"].startswith("text/html")
+
+
 def test_post_without_csrf_token_is_refused_kindly(client, session):
     response = client.post("/signup/zip", data={"zip": "75201"})
     assert response.status_code == 400
@@ -525,32 +574,54 @@ def test_zip_lookups_are_rate_limited(make_app):
     assert codes == [303, 303, 303, 429]
     limited = wizard.post("/signup/zip", {"zip": "75201"})
     assert limited.status_code == 429 and "Too many attempts" in html(limited)
-    assert wizard.get("/signup/zip").status_code == 200  # only lookups are limited
+    assert "Your ZIP code" in html(wizard.get("/signup/zip"))  # only lookups are limited
 
 
 def test_junk_in_urls_is_a_404_not_a_server_error(client):
-    assert client.get("/documents/%00/efl").status_code == 404
-    assert client.get("/signup/%00").status_code == 404
+    for path in ("/documents/%00/efl", "/signup/%00"):
+        response = client.get(path)
+        assert response.status_code == 404 and "Page not found" in html(response)
 
 
 def test_documents_are_served(client):
     efl = client.get("/documents/SAVER12/efl?utility=oncor")
     assert efl.status_code == 200 and "Electricity Facts Label" in html(efl) and "18.9¢" in html(efl)
-    assert client.get("/documents/SAVER12/tos").status_code == 200
-    assert client.get("/documents/SAVER12/yrac").status_code == 200
-    assert client.get("/documents/SAVER12/nope").status_code == 404
+    for kind, title in (("tos", "Terms of Service"), ("yrac", "Your Rights as a Customer")):
+        document = client.get(f"/documents/SAVER12/{kind}")
+        assert document.status_code == 200 and f"<h1>{title}</h1>" in html(document)
+    missing = client.get("/documents/SAVER12/nope")
+    assert missing.status_code == 404 and "Page not found" in html(missing)
 
 
 def test_account_requires_login_and_logout_ends_it(wizard):
     assert "/account/login" in wizard.client.get("/account/").location
     wizard.walk()
     wizard.submit()
-    assert wizard.get("/account/").status_code == 200
-    wizard.post("/account/", {}) if False else None
     page = html(wizard.get("/account/"))
+    assert "Signed in as ana.garza." in page
     token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-    wizard.client.post("/account/logout", data={"csrf_token": token})
+    signed_out = wizard.client.post("/account/logout", data={"csrf_token": token}, follow_redirects=True)
+    assert "You are signed out." in html(signed_out)
     assert "/account/login" in wizard.get("/account/").location
+
+
+def test_my_account_sign_in_upgrades_a_hash_made_with_older_argon2_parameters(wizard, make_app, session):
+    wizard.walk()
+    wizard.submit()  # hashed at the test settings' cost: t=1, m=8 MiB
+    assert session.scalar(select(Account.password_hash)).startswith("$argon2id$v=19$m=8192,t=1,p=1$")
+    stronger = make_app(ARGON2_TIME_COST=2, ARGON2_MEMORY_COST=9 * 1024)
+    customer = Wizard(stronger.test_client())
+    wrong = customer.post("/account/login", {"username": "ana.garza", "password": "not the password!!"})
+    assert wrong.status_code == 422 and "The username or password is not right" in html(wrong)
+    session.expire_all()
+    assert session.scalar(select(Account.password_hash)).startswith("$argon2id$v=19$m=8192,t=1,p=1$")
+    signed_in = customer.post("/account/login", {"username": "ana.garza", "password": PASSWORD}, follow=True)
+    assert "Signed in as ana.garza." in html(signed_in)
+    session.expire_all()
+    assert session.scalar(select(Account.password_hash)).startswith("$argon2id$v=19$m=9216,t=2,p=1$")
+    again = Wizard(stronger.test_client()).post("/account/login", {"username": "ana.garza", "password": PASSWORD},
+                                                follow=True)
+    assert "Signed in as ana.garza." in html(again)  # the new hash still matches
 
 
 def test_billing_drain_command_drops_the_xml_and_account_shows_the_status(app, wizard, runner, session):
@@ -563,6 +634,55 @@ def test_billing_drain_command_drops_the_xml_and_account_shows_the_status(app, w
     assert (Path(app.config["BILLING_DROP_DIR"]) / f"{number}.xml").exists()
     assert "Submitted: Awaiting Response" in html(wizard.get("/account/"))
     assert "Sent 0 enrollment(s)" in runner.invoke(args=["billing", "drain"]).output
+
+
+SWITCH_REQUEST = ("Our billing system sends your switch request to the utility after the days in which you can "
+                  "cancel without a fee.")
+MOVE_IN_REQUEST = "Our billing system sends your move-in request to the utility for the date you chose."
+
+
+@pytest.mark.parametrize("premise,words", [
+    (PREMISE, SWITCH_REQUEST),
+    ({**PREMISE, "enrollment_type": "move_in", "requested_date": in_days(3)}, MOVE_IN_REQUEST),
+])
+def test_confirmation_and_my_account_tell_the_same_true_story(wizard, runner, premise, words):
+    wizard.walk({**DALLAS_SWITCH, "premise": premise})
+    wizard.submit()
+    confirmation = html(wizard.get("/signup/confirmation"))
+    assert "We are passing your enrollment to our billing system now. " + words in confirmation
+    assert "We send your enrollment to the utility" not in confirmation
+    saved = html(wizard.get("/account/"))
+    assert "Received. We are passing it to our billing system. " + words in saved
+    runner.invoke(args=["billing", "drain"])
+    sent = html(wizard.get("/account/"))
+    assert "Submitted: Awaiting Response" in sent
+    assert "With our billing system. " + words + " The utility then confirms the start date." in sent
+    assert "Sent. Waiting for the utility" not in sent
+
+
+def test_confirmation_promises_no_email_and_links_the_plan_documents(wizard):
+    wizard.walk()
+    wizard.submit()
+    page = html(wizard.get("/signup/confirmation"))
+    assert "email" not in page.lower() and "ana@example.com" not in page
+    links = re.findall(r'<a href="(/documents/SAVER12/(?:efl|tos|yrac)\?utility=oncor)"[^>]*>([^<]+)<', page)
+    assert [name for _, name in links] == ["Electricity Facts Label", "Terms of Service", "Your Rights as a Customer"]
+    for url, name in links:
+        document = wizard.get(url)
+        assert document.status_code == 200 and name in html(document)
+
+
+def test_my_account_shows_times_in_central_time_with_the_zone(wizard, session):
+    wizard.walk()
+    wizard.submit()
+    enrollment = session.scalar(select(Enrollment))
+    enrollment.created_at = dt.datetime(2026, 11, 23, 2, 5)  # 8:05 PM on the 22nd in Dallas
+    enrollment.history[0].at = dt.datetime(2026, 11, 23, 2, 5)
+    session.commit()
+    page = html(wizard.get("/account/"))
+    assert '<time datetime="2026-11-23T02:05:00Z">Nov 22, 2026, 8:05 PM CST</time>: New Enrollment Saved' in page
+    assert "November 22, 2026" in page  # submitted on the Texas day, not UTC's 23rd
+    assert "UTC" not in page and "2:05 AM" not in page
 
 
 JUNK = ["", " ", "x" * 5000, "\x00", "<script>alert(1)</script>", "٣٤٥", "2026-02-30", "-1", "☃" * 50]
@@ -581,5 +701,7 @@ def test_junk_in_any_field_is_answered_kindly_never_with_a_server_error(wizard, 
         for junk in JUNK:
             response = wizard.post(f"/signup/{slug}", {**DALLAS_SWITCH[slug], field: junk})
             assert response.status_code in (303, 422), (field, junk[:20], response.status_code)
+            if response.status_code == 422:  # refused: the customer is told why
+                assert errors(response) or 'class="error-summary"' in html(response), (field, junk[:20])
             if response.status_code == 303:  # accepted: walk back to the step for the next try
                 wizard.walk({k: v for k, v in DALLAS_SWITCH.items() if steps.index(k) <= steps.index(slug)})

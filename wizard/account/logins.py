@@ -8,17 +8,26 @@ from sqlalchemy import select
 from wizard.admin import staff_accounts as staff
 from wizard.admin.models import Staff
 from wizard.core.extensions import db, login_manager
-from wizard.core.passwords import verify_password
+from wizard.core.passwords import hash_password, needs_rehash, verify_password
 from wizard.core.sessions import in_admin
 
 from .models import Account
 
 
 def authenticate(username: str, password: str) -> Optional[Account]:
-    """The account for these credentials, or None; as slow for an unknown username."""
+    """The account for these credentials, or None; as slow for an unknown username.
+
+    A hash made with other argon2 parameters than the current ones is replaced on the spot,
+    so changing ARGON2_* upgrades each stored hash at its owner's next sign-in.
+    """
     account = db.session.scalar(select(Account).where(Account.username_key == username.casefold()))
     ok = verify_password(account.password_hash if account else None, password)
-    return account if ok else None
+    if not ok:
+        return None
+    if needs_rehash(account.password_hash):
+        account.password_hash = hash_password(password)
+        db.session.commit()
+    return account
 
 
 @login_manager.user_loader

@@ -20,11 +20,29 @@ from .logins import authenticate
 bp = Blueprint("account", __name__, url_prefix="/account")
 
 
+@bp.app_context_processor
+def handoff_words() -> dict[str, object]:
+    """The confirmation page and My Account tell what happens next in the same words."""
+    return {"utility_request": utility_request}
+
+
+def utility_request(enrollment_type: str) -> str:
+    """When the request reaches the utility: the same words on the confirmation and in My Account.
+
+    The wizard hands the enrollment to the billing system at once; the billing system sends a
+    switch to the utility only after the rescission period (DOMAIN.md), a move-in for its date.
+    """
+    if enrollment_type == "move_in":
+        return "Our billing system sends your move-in request to the utility for the date you chose."
+    return ("Our billing system sends your switch request to the utility after the days in which "
+            "you can cancel without a fee.")
+
+
 #: What each status means for the customer; operations' technical messages stay in operations.
 CUSTOMER_NOTES = {
-    Status.NEW: "Received. We are sending it to our billing system.",
-    Status.AWAITING_RESPONSE: "Sent. Waiting for the utility to confirm the start date.",
-    Status.PENDING: "Sent. Waiting for the utility to confirm the start date.",
+    Status.NEW: "Received. We are passing it to our billing system. {utility_request}",
+    Status.AWAITING_RESPONSE: "With our billing system. {utility_request} The utility then confirms the start date.",
+    Status.PENDING: "With our billing system. {utility_request} The utility then confirms the start date.",
     Status.CONNECTION_ERROR: "Not sent yet: our billing system did not answer. We keep trying; nothing to do.",
     Status.WITH_ERRORS: "We need to check a detail. Customer service will contact you.",
     Status.ON_HOLD: "Our team is looking at it and will contact you if anything is needed.",
@@ -32,14 +50,15 @@ CUSTOMER_NOTES = {
 }
 
 
-def customer_note(status: str, message: str | None) -> str | None:
+def customer_note(status: str, message: str | None, enrollment_type: str = "switch") -> str | None:
     """The line shown under a status in My Account."""
     if status in (Status.ACCEPTED, Status.REJECTED):
         return message  # the start date, or the utility's reason
     try:
-        return CUSTOMER_NOTES.get(Status(status))
+        note = CUSTOMER_NOTES.get(Status(status))
     except ValueError:
         return None
+    return note.format(utility_request=utility_request(enrollment_type)) if note else None
 
 
 class LoginForm(SafeForm):

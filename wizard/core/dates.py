@@ -1,4 +1,8 @@
-"""Enrollment dates: federal business days, the rescission period and allowed windows. Pure."""
+"""Enrollment dates: federal business days, the rescission period and allowed windows.
+
+Pure functions, except `today`: an app may pin the market's day with its `TODAY` setting, so
+that tests (and a demo of a given day) do not depend on the real date.
+"""
 from __future__ import annotations
 
 import datetime as dt
@@ -7,6 +11,7 @@ from typing import Optional
 from zoneinfo import ZoneInfo
 
 import holidays
+from flask import current_app, has_app_context
 
 #: ERCOT's calendar runs on Central time.
 MARKET_TZ = ZoneInfo("America/Chicago")
@@ -21,7 +26,10 @@ def _federal_holidays(year: int) -> frozenset[dt.date]:
 
 
 def today() -> dt.date:
-    """The market's calendar day now (ERCOT runs on Central time)."""
+    """The market's calendar day now (ERCOT runs on Central time), or the app's pinned `TODAY`."""
+    pinned = current_app.config.get("TODAY") if has_app_context() else None
+    if pinned:
+        return pinned if isinstance(pinned, dt.date) else dt.date.fromisoformat(pinned)
     return dt.datetime.now(MARKET_TZ).date()
 
 
@@ -41,6 +49,12 @@ def local_time(moment: Optional[dt.datetime | str]) -> str:
         return ""
     aware = moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
     return aware.astimezone(MARKET_TZ).strftime("%Y-%m-%d %H:%M %Z")
+
+
+def market_time(utc: dt.datetime) -> str:
+    """A naive UTC timestamp as a customer in the market reads it: Nov 22, 2026, 8:05 PM CST."""
+    local = utc.replace(tzinfo=dt.UTC).astimezone(MARKET_TZ)
+    return f"{local:%b} {local.day}, {local.year}, {local.hour % 12 or 12}:{local:%M %p %Z}"
 
 
 def is_business_day(day: dt.date) -> bool:

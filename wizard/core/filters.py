@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from flask import Flask
 
-from .dates import market_day
+from .dates import market_day, market_time
 
 
 def cents(value: Decimal) -> str:
@@ -27,3 +27,4 @@ def register(app: Flask) -> None:
     app.add_template_filter(cents)
     app.add_template_filter(dollars)
     app.add_template_filter(market_day)
+    app.add_template_filter(market_time)

@@ -9,8 +9,9 @@ from __future__ import annotations
 from typing import Optional
 
 from flask import Flask, has_request_context, request
-from flask.sessions import SecureCookieSessionInterface
+from flask.sessions import SecureCookieSessionInterface, SessionMixin
 from itsdangerous import URLSafeTimedSerializer
+from werkzeug.wrappers import Response
 
 ADMIN_PREFIX = "/admin"
 
@@ -31,6 +32,14 @@ class AreaSessionInterface(SecureCookieSessionInterface):
 
     def get_cookie_samesite(self, app: Flask) -> Optional[str]:
         return "Strict" if in_admin() else super().get_cookie_samesite(app)
+
+    def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
+        # A static file is the same for everyone: no cookie refresh and no `Vary: Cookie` (which
+        # Flask adds because Flask-Login reads the session after every request), so shared caches
+        # and CDNs may keep it.
+        if has_request_context() and request.endpoint == "static":
+            return
+        super().save_session(app, session, response)
 
     def get_signing_serializer(self, app: Flask) -> Optional[URLSafeTimedSerializer]:
         if not in_admin():

@@ -95,7 +95,7 @@ def step(slug: str) -> Response:
     ctx = _context(draft)
     if not journey.can_visit(STEPS, ctx.answers, slug):
         return _redirect_to(journey.first_unanswered(STEPS, ctx.answers))
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):  # HEAD answers as GET does, without the body
         return _page(step, step.form_for(ctx), ctx)
     form = step.form()
     form.prepare(ctx)
