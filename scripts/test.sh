@@ -3,7 +3,8 @@
 # installing what they need: Debian's chromium, postgresql and redis-server when missing, and
 # this project with its test extras, every package at the version pinned in the lock,
 # requirements/constraints.txt (scripts/lock.sh regenerates it). A throwaway PostgreSQL and
-# Redis are started for the run and stopped afterwards. Extra arguments go to pytest, e.g. `scripts/test.sh tests -k promo`.
+# Redis are started for the run and stopped afterwards; tests that need them fail (never skip)
+# without them. Extra arguments go to pytest, e.g. `scripts/test.sh tests -k promo`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/services.sh

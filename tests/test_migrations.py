@@ -15,8 +15,8 @@ from wizard import create_app
 from wizard.extensions import db
 from wizard.migrate import alembic_config, at_head, heads, upgrade
 
-from .postgres import SERVER as POSTGRES
 from .postgres import fresh_database
+from .postgres import require as require_postgres
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -24,8 +24,7 @@ def empty_database_url(request, tmp_path):
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'empty.db'}"
         return
-    if not POSTGRES:
-        pytest.skip("PostgreSQL not available: run scripts/test.sh, which starts one")
+    require_postgres()
     with fresh_database("m") as url:
         yield url
 
