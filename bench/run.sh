@@ -31,6 +31,6 @@ status=0
 wait "$bench_pid" || status=$?
 bench_pid=
 [ "$status" -eq 0 ] && { python3 bench/billing_delivery.py || status=$?; }
-[ "$status" -eq 0 ] && { python3 -c 'import zipcodes' 2>/dev/null || python3 -m pip install --quiet --root-user-action=ignore zipcodes; python3 bench/zip_catalog.py || status=$?; }
+[ "$status" -eq 0 ] && { python3 -c 'import zipcodes' 2>/dev/null || python3 -m pip install --quiet --root-user-action=ignore -c requirements/constraints.txt zipcodes; python3 bench/zip_catalog.py || status=$?; }
 [ "$status" -eq 0 ] && { python3 bench/admin_reports.py || status=$?; }
 exit "$status"

@@ -93,6 +93,9 @@ class OutboxItem(Base):
     available_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
     attempts: Mapped[int] = mapped_column(default=0)
     claimed_until: Mapped[Optional[dt.datetime]]
+    #: Random per claim: a worker records its outcome only while the row still carries its token,
+    #: so a worker whose lease ran out (and whose row another worker took over) records nothing.
+    claim_token: Mapped[Optional[str]] = mapped_column(String(32))
     sent_at: Mapped[Optional[dt.datetime]] = mapped_column(index=True)
     #: Set when retries ran out: the enrollment is On Hold until an operator resubmits it.
     gave_up_at: Mapped[Optional[dt.datetime]]

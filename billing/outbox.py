@@ -4,8 +4,14 @@ Delivery guarantees:
 - an outbox row is claimed for a lease before it is sent (PostgreSQL: FOR UPDATE SKIP LOCKED, so
   several workers share the queue; elsewhere a compare-and-set), and a claim left by a killed
   worker is taken over when its lease ends;
+- each claim carries a random token. The lease is renewed just before the row is sent, and the
+  outcome is recorded only while the row still carries the token, in the same transaction as
+  the status change (fencing): a worker that stalled past its lease, so that another took the
+  row over, records nothing;
+- no database transaction is open while the billing system is called: what to send is read,
+  the transaction ends, the call is made, then a new transaction records the outcome;
 - the billing system gets the enrollment's idempotency key on every attempt, so a crash between
-  sending and recording never creates a second prospect;
+  sending and recording, or a stalled worker's late send, never creates a second prospect;
 - outages are retried with exponential backoff and full jitter; when attempts or time run out
   the enrollment goes On Hold and operations get an alert.
 """
@@ -15,6 +21,7 @@ import dataclasses
 import datetime as dt
 import logging
 import random
+import secrets
 import smtplib
 import threading
 from typing import Callable, Optional
@@ -77,7 +84,7 @@ def resubmit(session: Session, enrollment: Enrollment, reason: str) -> None:
     now = utcnow()
     item.created_at = item.available_at = now
     item.attempts = 0
-    item.claimed_until = item.sent_at = item.gave_up_at = item.last_error = None
+    item.claimed_until = item.claim_token = item.sent_at = item.gave_up_at = item.last_error = None
 
 
 def cancel(session: Session, enrollment: Enrollment, reason: str, *, test_order: bool = False) -> None:
@@ -105,6 +112,16 @@ class DrainReport:
     sent: int = 0
     failed: int = 0
     on_hold: int = 0
+    #: Claimed rows another worker took over (this one's lease ran out): nothing recorded for them.
+    lost: int = 0
+
+
+@dataclasses.dataclass(frozen=True)
+class Claim:
+    """Rows one worker claimed together, and the token that shows they are still its own."""
+
+    token: str
+    ids: list[int]
 
 
 def _due(now: dt.datetime, due_by: dt.datetime):
@@ -114,29 +131,29 @@ def _due(now: dt.datetime, due_by: dt.datetime):
 
 
 def claim_batch(session_factory: SessionFactory, limit: int, lease: dt.timedelta,
-                due_by: Optional[dt.datetime] = None) -> list[int]:
-    """Claim up to `limit` rows due by `due_by` (default now) for `lease`; answer their ids."""
+                due_by: Optional[dt.datetime] = None) -> Claim:
+    """Claim up to `limit` rows due by `due_by` (default now) for `lease` under a new token."""
+    token = secrets.token_hex(16)
     with session_factory() as session:
         now = utcnow()
         due = _due(now, due_by or now)
+        claim = {"claimed_until": now + lease, "claim_token": token}
         if session.get_bind().dialect.name == "postgresql":
             ids = session.scalars(select(OutboxItem.id).where(*due).order_by(OutboxItem.id)
                                   .limit(limit).with_for_update(skip_locked=True)).all()
             if ids:
-                session.execute(update(OutboxItem).where(OutboxItem.id.in_(ids))
-                                .values(claimed_until=now + lease))
+                session.execute(update(OutboxItem).where(OutboxItem.id.in_(ids)).values(**claim))
             session.commit()
-            return list(ids)
+            return Claim(token, list(ids))
         candidates = session.scalars(select(OutboxItem.id).where(*due).order_by(OutboxItem.id)
                                      .limit(limit)).all()
         claimed = []
         for item_id in candidates:  # compare-and-set: only one claimant's UPDATE matches
-            result = session.execute(update(OutboxItem).where(OutboxItem.id == item_id, *due)
-                                     .values(claimed_until=now + lease))
+            result = session.execute(update(OutboxItem).where(OutboxItem.id == item_id, *due).values(**claim))
             session.commit()
             if result.rowcount == 1:
                 claimed.append(item_id)
-        return claimed
+        return Claim(token, claimed)
 
 
 def drain(session_factory: SessionFactory, system: BillingSystem, cipher: FieldCipher,
@@ -147,81 +164,141 @@ def drain(session_factory: SessionFactory, system: BillingSystem, cipher: FieldC
     mailer = mailer or mail.Mailer(settings.smtp_host, settings.smtp_port, settings.mail_from)
     started = utcnow()  # a row retried in this pass is due later than this: one attempt per pass
     while not (stop and stop.is_set()):
-        ids = claim_batch(session_factory, settings.batch_size, settings.lease, due_by=started)
-        if not ids:
+        claim = claim_batch(session_factory, settings.batch_size, settings.lease, due_by=started)
+        if not claim.ids:
             break
-        for n, item_id in enumerate(ids):
+        for n, item_id in enumerate(claim.ids):
             if stop and stop.is_set():
-                _release(session_factory, ids[n:])
+                _release(session_factory, claim.token, claim.ids[n:])
                 break
-            result = _deliver(session_factory, item_id, system, cipher, settings, mailer)
+            result = _deliver(session_factory, item_id, claim.token, system, cipher, settings, mailer)
             setattr(report, result, getattr(report, result) + 1)
     return report
 
 
-def _release(session_factory: SessionFactory, ids: list[int]) -> None:
+def _owned(item_id: int, token: str) -> tuple:
+    """The row is still this claim's: not taken over, sent, given up or cancelled meanwhile."""
+    return (OutboxItem.id == item_id, OutboxItem.claim_token == token, OutboxItem.sent_at.is_(None),
+            OutboxItem.gave_up_at.is_(None))
+
+
+def _release(session_factory: SessionFactory, token: str, ids: list[int]) -> None:
     """Give back claims not worked on (a worker stopping), so others need not wait the lease."""
     with session_factory() as session:
-        session.execute(update(OutboxItem).where(OutboxItem.id.in_(ids), OutboxItem.sent_at.is_(None))
-                        .values(claimed_until=None))
+        session.execute(update(OutboxItem).where(OutboxItem.id.in_(ids), OutboxItem.claim_token == token,
+                                                 OutboxItem.sent_at.is_(None))
+                        .values(claimed_until=None, claim_token=None))
         session.commit()
 
 
-def _deliver(session_factory: SessionFactory, item_id: int, system: BillingSystem, cipher: FieldCipher,
-             settings: BillingSettings, mailer: mail.Mailer) -> str:
-    """Send one claimed enrollment and record the outcome; answer "sent", "failed" or "on_hold"."""
+@dataclasses.dataclass(frozen=True)
+class _Parcel:
+    """What one delivery sends, read before the call so that no transaction stays open during it."""
+
+    enrollment_id: int
+    number: str
+    prospect: Optional[Prospect] = None
+    #: Subject and body mailed to customer service instead of a prospect (quote-request plans).
+    quote_request: Optional[tuple[str, str]] = None
+
+
+def _deliver(session_factory: SessionFactory, item_id: int, token: str, system: BillingSystem,
+             cipher: FieldCipher, settings: BillingSettings, mailer: mail.Mailer) -> str:
+    """Send one claimed enrollment and record the outcome: "sent", "failed", "on_hold" or "lost"."""
+    parcel = _prepare(session_factory, item_id, token, cipher, settings.lease)
+    if parcel is None:
+        log.warning("billing: outbox row %s was taken over by another worker (this claim's lease ran out) "
+                    "or sent or cancelled meanwhile: not sent by this worker", item_id)
+        return "lost"
+    try:
+        outcome = _send(parcel, system, settings, mailer)
+    except (BillingUnavailable, OSError, smtplib.SMTPException) as exc:
+        return _retry_later(session_factory, item_id, token, parcel, str(exc) or type(exc).__name__,
+                            settings, mailer)
     with session_factory() as session:
-        item = session.get(OutboxItem, item_id)
-        if item is None or item.sent_at is not None:
-            return "sent"
-        enrollment = item.enrollment
-        try:
-            outcome = _send(enrollment, system, cipher, settings, mailer)
-        except (BillingUnavailable, OSError, smtplib.SMTPException) as exc:
-            return _retry_later(session, item, str(exc) or type(exc).__name__, settings, mailer)
-        item.attempts += 1
-        item.sent_at = utcnow()
-        item.claimed_until = None
-        item.last_error = None
+        if not _fence(session, item_id, token, sent_at=utcnow(), attempts=OutboxItem.attempts + 1,
+                      last_error=None):
+            return _lost(parcel, f"answer ({outcome.status.value})")
+        enrollment = session.get(Enrollment, parcel.enrollment_id)
         enrollment.billing_reference = outcome.reference
         set_status(session, enrollment, outcome.status, "sent", outcome.message)
         session.commit()
-        log.info("billing: enrollment %s delivered: %s", enrollment.number, outcome.status.value)
-        return "sent"
+    log.info("billing: enrollment %s delivered: %s", parcel.number, outcome.status.value)
+    return "sent"
 
 
-def _send(enrollment: Enrollment, system: BillingSystem, cipher: FieldCipher, settings: BillingSettings,
-          mailer: mail.Mailer) -> Outcome:
-    if enrollment.plan_snapshot.get("quote_request"):
-        subject, body = mail.quote_request(enrollment)
-        mailer.send(settings.customer_service_email, subject, body)
-        return Outcome(Status.ON_HOLD_QUOTE, message="Quote request sent to customer service.")
-    return system.create_prospect(Prospect.from_enrollment(enrollment, cipher))
-
-
-def _retry_later(session: Session, item: OutboxItem, error: str, settings: BillingSettings,
-                 mailer: mail.Mailer) -> str:
-    now = utcnow()
-    item.attempts += 1
-    item.last_error = error[:500]
-    item.claimed_until = None
-    enrollment = item.enrollment
-    if item.attempts >= settings.max_attempts or now - item.created_at >= settings.max_age:
-        item.gave_up_at = now
-        set_status(session, enrollment, Status.ON_HOLD, "billing system unreachable",
-                   f"Not delivered after {item.attempts} attempts: {item.last_error}")
+def _prepare(session_factory: SessionFactory, item_id: int, token: str, cipher: FieldCipher,
+             lease: dt.timedelta) -> Optional[_Parcel]:
+    """Renew this claim's lease for one send and read what to send; None when the row is not ours."""
+    with session_factory() as session:
+        renewed = session.execute(update(OutboxItem).where(*_owned(item_id, token))
+                                  .values(claimed_until=utcnow() + lease))
+        if renewed.rowcount != 1:
+            return None
+        enrollment = session.get(OutboxItem, item_id).enrollment
+        if enrollment.plan_snapshot.get("quote_request"):
+            parcel = _Parcel(enrollment.id, enrollment.number, quote_request=mail.quote_request(enrollment))
+        else:
+            parcel = _Parcel(enrollment.id, enrollment.number, prospect=Prospect.from_enrollment(enrollment, cipher))
         session.commit()
-        log.error("billing: enrollment %s on hold after %d attempts", enrollment.number, item.attempts)
-        try:
-            mailer.send(settings.operations_email, *mail.on_hold_alert(enrollment, item.attempts, item.last_error))
-        except (OSError, smtplib.SMTPException) as exc:
-            log.error("billing: could not alert operations (%s)", type(exc).__name__)
-        return "on_hold"
-    item.available_at = now + dt.timedelta(seconds=backoff(item.attempts, settings.backoff_base,
-                                                           settings.backoff_cap))
-    if enrollment.status != Status.CONNECTION_ERROR:
-        set_status(session, enrollment, Status.CONNECTION_ERROR, "send failed", item.last_error)
-    session.commit()
-    log.warning("billing: enrollment %s not delivered (attempt %d): %s", enrollment.number,
-                item.attempts, item.last_error)
-    return "failed"
+    return parcel
+
+
+def _fence(session: Session, item_id: int, token: str, **values) -> bool:
+    """End this claim with `values` if the row is still its own; False (and nothing done) if not.
+
+    The conditional UPDATE opens the transaction that records the outcome: it holds the row
+    (PostgreSQL) or the database (SQLite) until the caller commits, so no other worker can take
+    the row over between this check and the status change.
+    """
+    result = session.execute(update(OutboxItem).where(*_owned(item_id, token))
+                             .values(claimed_until=None, claim_token=None, **values))
+    return result.rowcount == 1
+
+
+def _lost(parcel: _Parcel, what: str) -> str:
+    log.warning("billing: enrollment %s: this worker's claim ran out while it was sending and another worker "
+                "took it over; its %s is not recorded (the idempotency key made the sends one prospect)",
+                parcel.number, what)
+    return "lost"
+
+
+def _send(parcel: _Parcel, system: BillingSystem, settings: BillingSettings, mailer: mail.Mailer) -> Outcome:
+    if parcel.quote_request:
+        mailer.send(settings.customer_service_email, *parcel.quote_request)
+        return Outcome(Status.ON_HOLD_QUOTE, message="Quote request sent to customer service.")
+    return system.create_prospect(parcel.prospect)
+
+
+def _retry_later(session_factory: SessionFactory, item_id: int, token: str, parcel: _Parcel, error: str,
+                 settings: BillingSettings, mailer: mail.Mailer) -> str:
+    now = utcnow()
+    error = error[:500]
+    with session_factory() as session:
+        if not _fence(session, item_id, token, attempts=OutboxItem.attempts + 1, last_error=error):
+            return _lost(parcel, f"failed attempt ({error})")
+        item = session.get(OutboxItem, item_id)
+        enrollment = item.enrollment
+        attempts = item.attempts
+        if attempts >= settings.max_attempts or now - item.created_at >= settings.max_age:
+            item.gave_up_at = now
+            set_status(session, enrollment, Status.ON_HOLD, "billing system unreachable",
+                       f"Not delivered after {attempts} attempts: {error}")
+            alert = mail.on_hold_alert(enrollment, attempts, error)
+            session.commit()
+        else:
+            alert = None
+            item.available_at = now + dt.timedelta(seconds=backoff(attempts, settings.backoff_base,
+                                                                   settings.backoff_cap))
+            if enrollment.status != Status.CONNECTION_ERROR:
+                set_status(session, enrollment, Status.CONNECTION_ERROR, "send failed", error)
+            session.commit()
+    if alert is None:
+        log.warning("billing: enrollment %s not delivered (attempt %d): %s", parcel.number, attempts, error)
+        return "failed"
+    log.error("billing: enrollment %s on hold after %d attempts", parcel.number, attempts)
+    try:
+        mailer.send(settings.operations_email, *alert)
+    except (OSError, smtplib.SMTPException) as exc:
+        log.error("billing: could not alert operations (%s)", type(exc).__name__)
+    return "on_hold"

@@ -5,6 +5,10 @@ import dataclasses
 import datetime as dt
 from typing import Any, Mapping, Optional
 
+#: A claim's lease must be at least this many times the longest a Create Prospect may take
+#: (connect + read timeout): it is renewed before each send, so it only has to outlast one.
+LEASE_OVER_TIMEOUTS = 3
+
 
 @dataclasses.dataclass(frozen=True)
 class BillingSettings:
@@ -33,6 +37,16 @@ class BillingSettings:
     mail_from: str = "enrollments@localhost"
     customer_service_email: str = "customer-service@localhost"
     operations_email: str = "operations@localhost"
+
+    def __post_init__(self) -> None:
+        """Refuse a lease that could run out while its worker still waits for the billing system."""
+        http = self.connect_timeout + self.read_timeout
+        if self.lease.total_seconds() < LEASE_OVER_TIMEOUTS * http:
+            raise ValueError(
+                f"BILLING_LEASE is {self.lease.total_seconds():g} s but must be at least {LEASE_OVER_TIMEOUTS} x "
+                f"(BILLING_CONNECT_TIMEOUT + BILLING_READ_TIMEOUT) = {LEASE_OVER_TIMEOUTS * http:g} s: a claim "
+                "that runs out while its worker is still sending is taken over and sent again. "
+                "Raise BILLING_LEASE or lower the timeouts.")
 
     @classmethod
     def from_mapping(cls, config: Mapping[str, Any], prefix: str = "BILLING_") -> "BillingSettings":

@@ -37,7 +37,7 @@ class Worker:
         """One pass: deliver what is due, then poll what is due for a status check."""
         report = drain(self.session_factory, self.system, self.cipher, self.settings,
                        mailer=self.mailer, stop=self.stop)
-        for name in ("sent", "failed", "on_hold"):
+        for name in ("sent", "failed", "on_hold", "lost"):
             setattr(self.total, name, getattr(self.total, name) + getattr(report, name))
         if not self.stop.is_set():
             poll_statuses(self.session_factory, self.system, self.settings)

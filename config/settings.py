@@ -69,7 +69,9 @@ class Settings:
     BILLING_BACKOFF_BASE = float(os.environ.get("BILLING_BACKOFF_BASE", 2))
     BILLING_BACKOFF_CAP = float(os.environ.get("BILLING_BACKOFF_CAP", 900))
     BILLING_POLL_INTERVAL = float(os.environ.get("BILLING_POLL_INTERVAL", 900))  # seconds
-    BILLING_LEASE = float(os.environ.get("BILLING_LEASE", 300))
+    BILLING_LEASE = float(os.environ.get("BILLING_LEASE", 300))  # at least 3 x (connect + read timeout)
+    BILLING_CONNECT_TIMEOUT = float(os.environ.get("BILLING_CONNECT_TIMEOUT", 3))  # seconds, web service
+    BILLING_READ_TIMEOUT = float(os.environ.get("BILLING_READ_TIMEOUT", 10))
     BILLING_SMTP_HOST = os.environ.get("SMTP_HOST", "localhost")
     BILLING_SMTP_PORT = _env_int("SMTP_PORT", 25)
     BILLING_MAIL_FROM = os.environ.get("MAIL_FROM", "enrollments@localhost")

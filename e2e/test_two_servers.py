@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from cryptography.fernet import Fernet
 
 from tests.helpers import ACKS, DALLAS_SWITCH
+from tests.postgres import require as require_postgres
 
 pytestmark = pytest.mark.e2e
 
@@ -45,8 +46,7 @@ def _wait_ready(url: str, proc: subprocess.Popen, timeout: float = 20) -> None:
 @pytest.fixture
 def two_servers(tmp_path: Path):
     """Two gunicorn processes on different ports sharing one fresh PostgreSQL database."""
-    if not POSTGRES:
-        pytest.skip("PostgreSQL not available: run scripts/test.sh, which starts one")
+    require_postgres()
     name = "two_" + uuid.uuid4().hex[:10]
     admin = sa.create_engine(POSTGRES.replace("postgresql://", "postgresql+psycopg://", 1),
                              isolation_level="AUTOCOMMIT")

@@ -8,13 +8,25 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from aiosmtpd.controller import Controller
 
 import billing
 from billing.models import Enrollment
 from wizard.core.models import Customer
+
+
+def wait_for(condition: Callable[[], Any], seconds: float, what: str, every: float = 0.02) -> Any:
+    """Poll `condition` until it answers something true (which is returned); fail after `seconds`."""
+    deadline = time.monotonic() + seconds
+    while True:
+        result = condition()
+        if result:
+            return result
+        if time.monotonic() >= deadline:
+            raise AssertionError(f"timed out after {seconds:g} s waiting for {what}")
+        time.sleep(every)
 
 
 def free_port() -> int:
@@ -37,14 +49,17 @@ class StandInProcess:
                                       "--accept-after", str(self.accept_after)],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                      cwd=Path(__file__).resolve().parent.parent)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                self.stats()
-                return self
-            except OSError:
-                time.sleep(0.05)
-        raise TimeoutError("stand-in did not start")
+        wait_for(self._answers, 10, "the stand-in billing system to start")
+        return self
+
+    def _answers(self) -> bool:
+        if self.proc.poll() is not None:
+            raise RuntimeError(f"the stand-in exited with {self.proc.returncode}")
+        try:
+            self.stats()
+            return True
+        except OSError:
+            return False
 
     def stop(self) -> None:
         if self.proc and self.proc.poll() is None:

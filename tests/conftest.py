@@ -1,7 +1,8 @@
-"""Fixtures: an app per test on a fresh database, SQLite and (when available) PostgreSQL.
+"""Fixtures: an app per test on a fresh database, SQLite and PostgreSQL.
 
-`scripts/test.sh` starts a throwaway PostgreSQL and sets TEST_POSTGRES_URL; every test that
-uses `app`, `make_app` or `database_url` then runs once on each database.
+Every test that uses `app`, `make_app` or `database_url` runs once on each database.
+`scripts/test.sh` starts a throwaway PostgreSQL and sets TEST_POSTGRES_URL; without it the
+PostgreSQL variants fail (not skip) and say so.
 """
 from __future__ import annotations
 
@@ -19,7 +20,6 @@ from wizard.core.models import Base, load_all_models
 
 from . import postgres
 from .helpers import Wizard
-from .postgres import SERVER as POSTGRES
 
 load_all_models()  # every feature's tables on the shared metadata
 
@@ -29,8 +29,7 @@ TEMPLATE = "wizard_template"
 @pytest.fixture(scope="session")
 def postgres_template():
     """A PostgreSQL database migrated to head with the demo catalog, copied for each test."""
-    if not POSTGRES:
-        pytest.skip("PostgreSQL not available: run scripts/test.sh, which starts one")
+    postgres.require()
     admin = postgres.admin_engine()
     with admin.connect() as c:
         c.exec_driver_sql(f"DROP DATABASE IF EXISTS {TEMPLATE} WITH (FORCE)")

@@ -11,6 +11,17 @@ import sqlalchemy as sa
 SERVER = os.environ.get("TEST_POSTGRES_URL")
 
 
+def require() -> str:
+    """The server's URL. Without one the test fails rather than skips: a skip would pass unseen."""
+    if not SERVER:
+        import pytest  # not at the top: the benchmarks use this module without pytest
+
+        pytest.fail("PostgreSQL is needed and TEST_POSTGRES_URL is not set: run scripts/test.sh (it starts a "
+                    "throwaway server), or set TEST_POSTGRES_URL=postgresql://USER@HOST:PORT/postgres. For the "
+                    "SQLite variants alone, add -k 'not postgresql'.", pytrace=False)
+    return SERVER
+
+
 def _psycopg(url: str) -> str:
     return url.replace("postgresql://", "postgresql+psycopg://", 1)
 

@@ -1,6 +1,7 @@
 """The billing-submit module on its own: no Flask, statuses, outbox and the file drop."""
 from __future__ import annotations
 
+import datetime as dt
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -93,8 +94,21 @@ def test_claimed_row_is_not_sent_by_a_second_worker(store, cipher, tmp_path):
     from billing.outbox import claim_batch
     with store() as s:
         make_enrollment(s, cipher)
-    assert len(claim_batch(store, 10, SETTINGS.lease)) == 1
+    assert len(claim_batch(store, 10, SETTINGS.lease).ids) == 1
     assert billing.drain(store, FileDrop(tmp_path / "drop"), cipher, SETTINGS).sent == 0
+
+
+def test_settings_refuse_a_lease_that_a_call_to_the_billing_system_could_outlast():
+    with pytest.raises(ValueError, match=r"BILLING_LEASE is 30 s but must be at least 3 x \(BILLING_CONNECT_TIMEOUT "
+                                         r"\+ BILLING_READ_TIMEOUT\) = 39 s"):
+        BillingSettings(lease=dt.timedelta(seconds=30))  # default timeouts: 3 s + 10 s
+    with pytest.raises(ValueError, match="BILLING_LEASE is 1 s"):
+        BillingSettings.from_mapping({"BILLING_LEASE": "1"})
+    assert BillingSettings().lease == dt.timedelta(minutes=5)
+    assert BillingSettings(lease=dt.timedelta(seconds=39)).lease.total_seconds() == 39
+    short = BillingSettings.from_mapping({"BILLING_LEASE": "3", "BILLING_CONNECT_TIMEOUT": "0.5",
+                                          "BILLING_READ_TIMEOUT": "0.5"})
+    assert (short.lease.total_seconds(), short.connect_timeout, short.read_timeout) == (3, 0.5, 0.5)
 
 
 def test_atomic_write_leaves_no_partial_file_on_failure(tmp_path):

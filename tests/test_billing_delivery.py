@@ -7,20 +7,20 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+import sqlalchemy as sa
+from sqlalchemy import func, select, update
 
 import billing
 from billing import BillingSettings, Status
 from billing.filedrop import FileDrop
-from billing.models import Enrollment, OutboxItem
+from billing.models import Enrollment, OutboxItem, utcnow
 from billing.webservice import WebService
 
-from .billing_fixtures import SmtpServer, StandInProcess, make_enrollment
+from .billing_fixtures import SmtpServer, StandInProcess, make_enrollment, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
 FAST = dict(backoff_base=0.001, backoff_cap=0.005, max_attempts=1000, batch_size=100)
@@ -50,14 +50,11 @@ def add(store, cipher, n: int, **changes) -> None:
 
 
 def drain_until_done(store, system, cipher, settings, limit_seconds: float = 60) -> None:
-    deadline = time.monotonic() + limit_seconds
-    while time.monotonic() < deadline:
+    def drained() -> bool:
         billing.drain(store, system, cipher, settings)
-        with store() as s:
-            if not s.scalar(select(func.count()).select_from(OutboxItem).where(OutboxItem.sent_at.is_(None))):
-                return
-        time.sleep(0.01)
-    raise AssertionError("outbox not drained in time")
+        return _unsent(store) == 0
+
+    wait_for(drained, limit_seconds, "the outbox to drain", every=0.01)
 
 
 def test_billing_down_during_500_enrollments_then_up_delivers_each_exactly_once(store, cipher, standin):
@@ -90,23 +87,162 @@ def test_a_resend_after_a_crash_is_recognised_by_its_idempotency_key(store, ciph
     assert statuses(store) == {Status.PENDING.value: 1}
 
 
-def _worker(database_url: str, cipher_key: str, standin: StandInProcess, log: Path) -> subprocess.Popen:
+def _expire_claims(store) -> None:
+    """Every claim's lease runs out now, as if its worker had stalled (or died) that long."""
+    with store() as s:
+        s.execute(update(OutboxItem).where(OutboxItem.claimed_until.is_not(None))
+                  .values(claimed_until=utcnow() - dt.timedelta(seconds=1)))
+        s.commit()
+
+
+class StalledPastItsLease:
+    """Worker A's way to the billing system: A stalls past its lease while it sends, so worker B
+    takes the row over and runs to the end (`take_over`) before A's own call comes back."""
+
+    def __init__(self, system: WebService, take_over):
+        self.system, self.take_over = system, take_over
+
+    def create_prospect(self, prospect: billing.Prospect) -> billing.Outcome:
+        self.take_over()
+        return self.system.create_prospect(prospect)
+
+
+@pytest.mark.parametrize("a_gets", ["the prospect", "no answer"])
+def test_a_worker_that_lost_its_claim_while_sending_records_nothing_and_does_not_crash(
+        store, cipher, standin, caplog, a_gets):
+    add(store, cipher, 1)
+    settings = BillingSettings(**FAST)
+    by_b = []
+
+    def worker_b_takes_over() -> None:
+        _expire_claims(store)
+        by_b.append(billing.drain(store, web(standin), cipher, settings))
+
+    # A's own call reaches the real stand-in, or a port where nothing listens (a refused connection)
+    a_calls = web(standin) if a_gets == "the prospect" else WebService(StandInProcess().url, None)
+    with caplog.at_level("WARNING", logger="billing"):
+        by_a = billing.drain(store, StalledPastItsLease(a_calls, worker_b_takes_over), cipher, settings)
+    assert (by_b[0].sent, by_a.sent, by_a.failed, by_a.lost) == (1, 0, 0, 1)
+    assert "EN-TEST0000: this worker's claim ran out while it was sending" in caplog.text
+    stats = standin.stats()
+    assert stats["prospects_created"] == 1  # A's late send, if it got through, was recognised as a replay
+    assert stats["create_requests"] == (2 if a_gets == "the prospect" else 1)
+    with store() as s:
+        e = s.scalar(select(Enrollment))
+        assert [(h.from_status, h.to_status) for h in e.history] == [(None, Status.NEW), (Status.NEW, Status.PENDING)]
+        item = s.scalar(select(OutboxItem))
+        assert item.attempts == 1 and item.sent_at is not None and item.last_error is None
+        assert (item.claimed_until, item.claim_token) == (None, None)
+    assert billing.drain(store, web(standin), cipher, settings).sent == 0  # sent once: done
+
+
+def test_each_rows_lease_is_renewed_just_before_it_is_sent(store, cipher, standin):
+    """A batch is claimed at once and sent row after row: each send gets a whole lease of its own."""
+    add(store, cipher, 2)
+    settings = BillingSettings(**FAST, lease=dt.timedelta(seconds=60))
+    lease_left = {}
+
+    class Watching:
+        def create_prospect(self, prospect: billing.Prospect) -> billing.Outcome:
+            with store() as s:
+                if prospect.enrollment_number == "EN-TEST0000":  # as if this send took all but 1 s of the lease
+                    s.execute(update(OutboxItem).where(OutboxItem.id == 2)
+                              .values(claimed_until=utcnow() + dt.timedelta(seconds=1)))
+                    s.commit()
+                claimed_until = s.scalar(select(OutboxItem.claimed_until).join(Enrollment)
+                                         .where(Enrollment.number == prospect.enrollment_number))
+            lease_left[prospect.enrollment_number] = (claimed_until - utcnow()).total_seconds()
+            return web(standin).create_prospect(prospect)
+
+    assert billing.drain(store, Watching(), cipher, settings).sent == 2
+    assert 55 < lease_left["EN-TEST0001"] <= 60, lease_left
+
+
+def _open_transactions(database_url: str) -> int:
+    """Other connections inside a transaction now (SQLite: those holding a write lock)."""
+    url = sa.make_url(database_url)
+    if url.get_backend_name() == "sqlite":
+        import sqlite3
+        probe = sqlite3.connect(url.database, timeout=0, isolation_level=None)
+        try:
+            probe.execute("BEGIN IMMEDIATE")
+            probe.execute("ROLLBACK")
+            return 0
+        except sqlite3.OperationalError:  # database is locked
+            return 1
+        finally:
+            probe.close()
+    engine = sa.create_engine(database_url)
+    try:
+        with engine.connect() as c:
+            return c.scalar(sa.text("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                                    "AND pid <> pg_backend_pid() AND state LIKE 'idle in transaction%'"))
+    finally:
+        engine.dispose()
+
+
+def test_no_database_transaction_is_open_while_the_billing_system_is_called(store, cipher, standin, database_url):
+    add(store, cipher, 1)
+    with store() as s:
+        make_enrollment(s, cipher, 2, plan_code="BIZQUOTE", plan_snapshot={"name": "Business Custom Quote",
+                                                                          "quote_request": True})
+    seen = {}
+
+    class Watching:
+        def create_prospect(self, prospect: billing.Prospect) -> billing.Outcome:
+            seen["create prospect"] = _open_transactions(database_url)
+            return web(standin).create_prospect(prospect)
+
+    with SmtpServer() as smtp:
+        class WatchingMailer(billing.Mailer):
+            def send(self, to: str, subject: str, body: str) -> None:
+                seen.setdefault("mail", _open_transactions(database_url))
+                super().send(to, subject, body)
+
+        settings = BillingSettings(smtp_host="127.0.0.1", smtp_port=smtp.port)
+        report = billing.drain(store, Watching(), cipher, settings,
+                               mailer=WatchingMailer("127.0.0.1", smtp.port, "enrollments@supplier.test"))
+        assert "Quote request EN-TEST0002" in smtp.inbox.messages[0]["data"]
+    assert report.sent == 2 and seen == {"create prospect": 0, "mail": 0}
+    assert statuses(store) == {Status.PENDING.value: 1, Status.ON_HOLD_QUOTE.value: 1}
+
+
+def _worker(database_url: str, cipher_key: str, standin: StandInProcess, log: Path, lease: float) -> subprocess.Popen:
+    """`flask billing worker` with 1 s + 2 s HTTP timeouts: `lease` must be at least 9 s."""
     env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "worker-test", "AUTO_MIGRATE": "0",
            "FIELD_ENCRYPTION_KEYS": cipher_key, "BILLING_ADAPTER": "web_service", "BILLING_URL": standin.url,
-           "BILLING_LEASE": "1", "BILLING_BACKOFF_BASE": "0.01", "BILLING_BACKOFF_CAP": "0.05",
+           "BILLING_LEASE": str(lease), "BILLING_CONNECT_TIMEOUT": "1", "BILLING_READ_TIMEOUT": "2",
+           "BILLING_BACKOFF_BASE": "0.01", "BILLING_BACKOFF_CAP": "0.05",
            "BILLING_POLL_INTERVAL": "3600", "BILLING_DRAIN_IN_PROCESS": "0", "INSTANCE_PATH": str(log.parent)}
     with log.open("w") as out:  # the child keeps its own copy of the descriptor
         return subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "billing", "worker",
                                  "--idle", "0.05"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
 
 
-def _wait(condition, seconds: float, what: str) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
+def _wait(condition, seconds: float, what: str, *workers: subprocess.Popen) -> None:
+    """Wait for `condition`; a worker that exits meanwhile fails the test at once."""
+    def met() -> bool:
+        for w in workers:
+            if w.poll() is not None:
+                raise AssertionError(f"a worker exited with {w.returncode}: {Path(w.args[0]).name} {w.args[1:]}")
+        return condition()
+
+    wait_for(met, seconds, what, every=0.05)
+
+
+def _stop(*workers: subprocess.Popen, seconds: float = 60) -> list[int]:
+    """SIGTERM the workers and answer their exit codes; one still running after `seconds` is killed
+    (so it cannot outlive the test) and fails it. A worker finishes its current pass first, and a
+    status poll of a thousand enrollments takes a while on a busy machine."""
+    for w in workers:
+        w.send_signal(signal.SIGTERM)
+    try:
+        return [w.wait(timeout=seconds) for w in workers]
+    finally:
+        for w in workers:
+            if w.poll() is None:
+                w.kill()
+                w.wait()
 
 
 def _unsent(store) -> int:
@@ -118,19 +254,18 @@ def test_worker_killed_with_sigkill_mid_batch_then_restarted_loses_and_duplicate
         store, cipher, cipher_key, standin, database_url, tmp_path):
     add(store, cipher, 200)
     standin.fault("slow", delay=0.01)
-    worker = _worker(database_url, cipher_key, standin, tmp_path / "worker1.log")
+    worker = _worker(database_url, cipher_key, standin, tmp_path / "worker1.log", lease=9)
     try:
-        _wait(lambda: standin.stats()["prospects_created"] >= 40, 60, "the first deliveries")
+        _wait(lambda: standin.stats()["prospects_created"] >= 40, 60, "the first deliveries", worker)
     finally:
         worker.send_signal(signal.SIGKILL)
         worker.wait(timeout=10)
     assert _unsent(store) > 0, "the worker finished before it could be killed"
-    restarted = _worker(database_url, cipher_key, standin, tmp_path / "worker2.log")
-    try:
-        _wait(lambda: _unsent(store) == 0, 90, "the restarted worker to finish")
+    restarted = _worker(database_url, cipher_key, standin, tmp_path / "worker2.log", lease=9)
+    try:  # the killed worker's claims are taken over once their lease (9 s) has run out
+        _wait(lambda: _unsent(store) == 0, 90, "the restarted worker to finish", restarted)
     finally:
-        restarted.send_signal(signal.SIGTERM)
-        assert restarted.wait(timeout=20) == 0  # SIGTERM: a clean stop
+        assert _stop(restarted) == [0]  # SIGTERM: a clean stop
     assert standin.stats()["prospects_created"] == 200
     counts = statuses(store)  # the worker also polls: some may be accepted already
     assert set(counts) <= {Status.PENDING.value, Status.ACCEPTED.value} and sum(counts.values()) == 200
@@ -138,17 +273,18 @@ def test_worker_killed_with_sigkill_mid_batch_then_restarted_loses_and_duplicate
 
 
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)  # FOR UPDATE SKIP LOCKED
-def test_two_workers_on_postgresql_never_send_a_row_twice(store, cipher, cipher_key, standin, database_url, tmp_path):
+def test_two_workers_on_postgresql_never_send_a_row_twice(store, cipher, cipher_key, database_url, tmp_path):
     add(store, cipher, 1000)
-    workers = [_worker(database_url, cipher_key, standin, tmp_path / f"w{i}.log") for i in (1, 2)]
+    standin = StandInProcess(accept_after=3600).start()  # the workers' status polls find nothing to record
     try:
-        _wait(lambda: _unsent(store) == 0, 120, "both workers to drain the outbox")
+        workers = [_worker(database_url, cipher_key, standin, tmp_path / f"w{i}.log", lease=30) for i in (1, 2)]
+        try:
+            _wait(lambda: _unsent(store) == 0, 120, "both workers to drain the outbox", *workers)
+        finally:
+            assert _stop(*workers) == [0, 0]
+        stats = standin.stats()
     finally:
-        for w in workers:
-            w.send_signal(signal.SIGTERM)
-        for w in workers:
-            w.wait(timeout=20)
-    stats = standin.stats()
+        standin.stop()
     assert stats["prospects_created"] == 1000 and stats["create_requests"] == 1000  # no row sent twice
     sent_by = [int((tmp_path / f"w{i}.log").read_text().split("Sent ")[1].split(";")[0]) for i in (1, 2)]
     assert sum(sent_by) == 1000 and min(sent_by) > 0, sent_by  # both took part
@@ -203,12 +339,16 @@ def test_retries_run_out_on_hold_and_operations_alerted_by_mail(store, cipher, s
     with SmtpServer() as smtp:
         settings = BillingSettings(backoff_base=0.001, backoff_cap=0.001, max_attempts=3, smtp_host="127.0.0.1",
                                    smtp_port=smtp.port, operations_email="ops@supplier.test")
-        for _ in range(10):
+        def on_hold() -> bool:  # each pass retries once the (tiny) backoff has passed
             billing.drain(store, web(standin), cipher, settings)
-            time.sleep(0.005)
+            with store() as s:
+                return s.scalar(select(Enrollment.status)) == Status.ON_HOLD
+
+        wait_for(on_hold, 10, "retries to run out", every=0.005)
         with store() as s:
             e = s.scalar(select(Enrollment))
             assert e.status == Status.ON_HOLD and "after 3 attempts" in e.status_message
+        assert billing.drain(store, web(standin), cipher, settings).failed == 0  # given up: not retried
         assert len(smtp.inbox.messages) == 1
         message = smtp.inbox.messages[0]
         assert message["to"] == ["ops@supplier.test"]
@@ -237,7 +377,9 @@ def test_polling_moves_to_accepted_with_start_date_or_rejected_with_reason(store
         make_enrollment(s, cipher, 99)
     billing.drain(store, web(standin), cipher, BillingSettings(**FAST))
     settings = BillingSettings(poll_interval=dt.timedelta(hours=1))
-    time.sleep(0.4)  # the stand-in accepts after 0.3 s
+    with store() as s:
+        sent = [billing.Sent(e.number, e.billing_reference) for e in s.scalars(select(Enrollment))]
+    wait_for(lambda: len(web(standin).statuses(sent)) == 2, 10, "the stand-in to accept (after 0.3 s)")
     assert billing.poll_statuses(store, web(standin), settings) == 2
     assert billing.poll_statuses(store, web(standin), settings) == 0  # not due again for an hour
     with store() as s:

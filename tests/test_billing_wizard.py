@@ -1,17 +1,18 @@
 """The wizard and the billing hand-off together: what a customer sees while billing works."""
 from __future__ import annotations
 
-import time
 from html import unescape
 
 import pytest
 from sqlalchemy import select
 
+import billing
 from billing import Status
 from billing.models import Enrollment
+from billing.webservice import WebService
 from wizard.core.billing_runner import drain_once
 
-from .billing_fixtures import StandInProcess
+from .billing_fixtures import StandInProcess, wait_for
 from .helpers import DALLAS_SWITCH, Wizard
 
 
@@ -39,9 +40,7 @@ def test_slow_billing_system_never_holds_up_the_customer(make_app, standin):
     try:
         first = customer(app, "first.customer")
         assert first.submit().location.endswith("/signup/confirmation")
-        deadline = time.monotonic() + 10
-        while standin.stats()["create_requests"] < 1 and time.monotonic() < deadline:
-            time.sleep(0.05)
+        wait_for(lambda: standin.stats()["create_requests"] >= 1, 10, "the worker to call the billing system")
         assert standin.stats()["create_requests"] == 1  # the worker thread is stuck on the billing system
         second = customer(app, "second.customer")
         assert second.submit().location.endswith("/signup/confirmation")
@@ -62,7 +61,8 @@ def test_my_account_follows_the_status_to_accepted_and_survives_an_outage(make_a
     assert "New Enrollment Saved" in text(wizard.get("/account/"))
     drain_once(app)
     assert "Pending" in text(wizard.get("/account/"))
-    time.sleep(0.4)  # the stand-in accepts after 0.3 s
+    sent = [billing.Sent(*row) for row in session.execute(select(Enrollment.number, Enrollment.billing_reference))]
+    wait_for(lambda: WebService(standin.url, None).statuses(sent), 10, "the stand-in to accept (after 0.3 s)")
     drain_once(app)
     page = text(wizard.get("/account/"))
     assert "Accepted" in page and "Service starts" in page
@@ -76,8 +76,7 @@ def test_my_account_follows_the_status_to_accepted_and_survives_an_outage(make_a
     assert "Submission Not Sent: Connection Error" in page and "We keep trying; nothing to do." in page
     assert "ConnectionError" not in page  # technical messages are for operations
     standin.fault("none")  # back up
-    time.sleep(0.01)
-    drain_once(app)
+    wait_for(lambda: drain_once(app).sent, 10, "the retry (after its backoff) to deliver")
     statuses = session.scalars(select(Enrollment.status).order_by(Enrollment.id)).all()
     assert statuses == [Status.ACCEPTED, Status.PENDING]
     assert standin.stats()["prospects_created"] == 2

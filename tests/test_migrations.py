@@ -14,8 +14,8 @@ from wizard.core.extensions import db
 from wizard.core.migrate import alembic_config, at_head, heads, upgrade
 from wizard.core.models import Base, load_all_models
 
-from .postgres import SERVER as POSTGRES
 from .postgres import fresh_database
+from .postgres import require as require_postgres
 
 load_all_models()  # every feature's tables on the shared metadata
 
@@ -25,8 +25,7 @@ def empty_database_url(request, tmp_path):
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'empty.db'}"
         return
-    if not POSTGRES:
-        pytest.skip("PostgreSQL not available: run scripts/test.sh, which starts one")
+    require_postgres()
     with fresh_database("m") as url:
         yield url
 

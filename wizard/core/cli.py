@@ -1,6 +1,8 @@
 """Command-line tasks: `flask --app wsgi drafts purge`, `flask --app wsgi billing drain`."""
 from __future__ import annotations
 
+import sys
+
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
@@ -88,7 +90,7 @@ def staff_create_command(email: str, role: str, password_stdin: bool) -> None:
     from wizard.admin.staff_accounts import StaffError, create_staff
 
     if password_stdin:
-        password = click.get_text_stream("stdin").readline().rstrip("\r\n")
+        password = sys.stdin.readline().rstrip("\r\n")  # click.get_text_stream is deprecated (Click 8.5)
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     with db.sessionmaker(current_app)() as session:
