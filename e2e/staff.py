@@ -5,7 +5,8 @@ from playwright.sync_api import Locator, Page, expect
 
 from tests.admin_helpers import STAFF_PASSWORD
 
-from .conftest import Camera, LiveServer
+from .browser import Camera
+from .server import LiveServer
 
 
 class StaffMember:

@@ -9,7 +9,9 @@ from playwright.sync_api import BrowserContext, expect
 
 from tests.admin_helpers import make_staff
 
-from .conftest import DALLAS, Camera, Customer, LiveServer, market_today
+from .browser import Camera
+from .customer import DALLAS, Customer, market_today
+from .server import LiveServer
 from .staff import StaffMember
 
 pytestmark = pytest.mark.e2e

@@ -14,7 +14,9 @@ from tests.admin_helpers import STAFF_PASSWORD, make_staff
 from wizard.core.billing_runner import drain_once
 from wizard.core.extensions import db
 
-from .conftest import Camera, Customer, LiveServer, Person
+from .browser import Camera
+from .customer import Customer, Person
+from .server import LiveServer
 from .staff import StaffMember
 
 pytestmark = pytest.mark.e2e

@@ -8,7 +8,9 @@ from playwright.sync_api import BrowserContext, expect
 
 from tests.admin_helpers import make_staff
 
-from .conftest import Camera, Customer, LiveServer
+from .browser import Camera
+from .customer import Customer
+from .server import LiveServer
 from .staff import StaffMember
 
 pytestmark = pytest.mark.e2e

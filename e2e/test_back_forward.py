@@ -6,7 +6,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import DALLAS, Customer, Person
+from .customer import DALLAS, Customer, Person
 
 pytestmark = pytest.mark.e2e
 

@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from tests.billing_fixtures import StandInProcess
 
-from .conftest import Customer, Person, Premise
+from .customer import Customer, Person, Premise
 
 pytestmark = pytest.mark.e2e
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import Customer
+from .customer import Customer
 
 pytestmark = pytest.mark.e2e
 

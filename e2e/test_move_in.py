@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import HOUSTON, Customer, Person, long_date, market_today
+from .customer import HOUSTON, Customer, Person, long_date, market_today
 
 pytestmark = pytest.mark.e2e
 

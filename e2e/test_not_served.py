@@ -8,7 +8,7 @@ from sqlalchemy import select
 from wizard.core.extensions import db
 from wizard.signup.models import AreaWaitlist
 
-from .conftest import Customer
+from .customer import Customer
 
 pytestmark = pytest.mark.e2e
 

@@ -6,7 +6,7 @@ import datetime as dt
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import Customer
+from .customer import Customer
 
 pytestmark = pytest.mark.e2e
 

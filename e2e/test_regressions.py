@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from wizard.core import dates
 
-from .conftest import DALLAS, Customer, Person, after_browser_restart, long_date
+from .customer import DALLAS, Customer, Person, after_browser_restart, long_date
 
 pytestmark = pytest.mark.e2e
 

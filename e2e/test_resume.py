@@ -6,7 +6,7 @@ import time
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import DALLAS, Customer, after_browser_restart
+from .customer import DALLAS, Customer, after_browser_restart
 
 pytestmark = pytest.mark.e2e
 

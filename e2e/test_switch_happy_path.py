@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 from wizard.core import dates
 from wizard.core.billing_runner import drain_once
 
-from .conftest import DALLAS, Customer, Person, long_date, market_today
+from .customer import DALLAS, Customer, Person, long_date, market_today
 
 pytestmark = pytest.mark.e2e
 
