@@ -35,8 +35,12 @@ def poll_statuses(session_factory: SessionFactory, system: BillingSystem, settin
     reports = system.statuses(sent)
     changed, done, bad = 0, [], []
     with session_factory() as session:
-        for report in reports:
-            enrollment = session.scalar(select(Enrollment).where(Enrollment.number == report.number))
+        # Another poller may be applying the same answers: lock each row (in one order, so two
+        # pollers never deadlock) and decide on the status read under the lock, so an answer is
+        # recorded once.
+        for report in sorted(reports, key=lambda r: r.number):
+            enrollment = session.scalar(select(Enrollment).where(Enrollment.number == report.number)
+                                        .with_for_update().execution_options(populate_existing=True))
             if enrollment is None:
                 bad.append((report, f"no enrollment numbered {report.number}"))
                 continue

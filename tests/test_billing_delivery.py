@@ -446,3 +446,42 @@ def test_file_drop_status_files_ingested_and_bad_ones_set_aside(store, cipher, t
     assert bad == ["c.xml", "c.xml.error.txt", "d.xml", "d.xml.error.txt", "e.xml", "e.xml.error.txt"]
     assert "no enrollment numbered EN-NOSUCH" in (inbox / "bad" / "d.xml.error.txt").read_text()
     assert list(inbox.glob("*.xml")) == []
+
+
+class _PollerInStep(WebService):
+    """The real web-service adapter, held after reading the answers until the other poller has them too."""
+
+    def __init__(self, url: str, barrier: threading.Barrier):
+        super().__init__(url, None, connect_timeout=1.0, read_timeout=5.0)
+        self.barrier = barrier
+
+    def statuses(self, sent):
+        reports = super().statuses(sent)
+        self.barrier.wait(timeout=30)
+        return reports
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)  # several pollers: PostgreSQL only
+def test_two_pollers_with_the_same_answers_record_each_acceptance_once(store, cipher, database_url):
+    standin = StandInProcess(accept_after=0).start()
+    try:
+        add(store, cipher, 50)
+        drain_until_done(store, web(standin), cipher, BillingSettings(**FAST))
+        barrier = threading.Barrier(2)
+        pollers = [_PollerInStep(standin.url, barrier) for _ in range(2)]
+        changed: list[int] = []
+        threads = [threading.Thread(target=lambda p=p: changed.append(
+            billing.poll_statuses(store, p, BillingSettings(**FAST), force=True))) for p in pollers]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+    finally:
+        standin.stop()
+    assert len(changed) == 2 and sum(changed) == 50  # between them, each enrollment changed once
+    assert statuses(store) == {Status.ACCEPTED.value: 50}
+    with store() as s:
+        accepted = s.execute(select(billing.StatusChange.enrollment_id, func.count())
+                             .where(billing.StatusChange.to_status == Status.ACCEPTED.value)
+                             .group_by(billing.StatusChange.enrollment_id)).all()
+    assert len(accepted) == 50 and {n for _, n in accepted} == {1}
