@@ -301,7 +301,8 @@ class PremiseForm(StepForm):
     enrollment_type = RadioField(
         "Why are you signing up?",
         choices=options([("switch", "Switch: I live here now and am changing my electricity provider"),
-                 ("move_in", "Move-in: I am moving in and need electricity connected")]))
+                 ("move_in", "Move-in: I am moving in and need electricity connected")]),
+        validators=[InputRequired("Choose whether you are switching supplier or moving in.")])
     start_timing = RadioField(
         "When should the switch happen?",
         choices=options([("first_available", "On the first available date (no extra fee)"),

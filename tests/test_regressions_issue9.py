@@ -1,0 +1,134 @@
+"""What a new user hit in the signup steps (issue 9), each checked on the page as served."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from typing import Optional
+
+from sqlalchemy import select
+
+from wizard import dates
+from wizard.models import Draft
+
+from .helpers import ACKS, DALLAS_SWITCH, PASSWORD, Wizard, errors, in_days
+
+VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+
+
+@dataclass
+class Node:
+    """An element of a served page: tag, attributes, children and text."""
+
+    tag: str
+    attrs: dict[str, str]
+    parent: Optional["Node"] = None
+    children: list["Node"] = field(default_factory=list)
+    parts: list[str] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        return " ".join("".join(self._texts()).split())
+
+    def _texts(self):
+        yield from self.parts
+        for child in self.children:
+            yield from child._texts()
+
+    def all(self, tag: str = "*", **attrs: str) -> list["Node"]:
+        """Descendants with this tag (or any) whose attributes have these values (`class_` for class)."""
+        found = []
+        for child in self.children:
+            if (tag in ("*", child.tag)) and all(
+                    (v in child.attrs.get("class", "").split()) if k == "class_" else child.attrs.get(k) == v
+                    for k, v in attrs.items()):
+                found.append(child)
+            found += child.all(tag, **attrs)
+        return found
+
+    def one(self, tag: str = "*", **attrs: str) -> "Node":
+        found = self.all(tag, **attrs)
+        assert len(found) == 1, (tag, attrs, len(found))
+        return found[0]
+
+    def ancestor(self, tag: str) -> Optional["Node"]:
+        node = self.parent
+        while node is not None and node.tag != tag:
+            node = node.parent
+        return node
+
+
+class _Builder(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.root = self.current = Node("#document", {})
+
+    def handle_starttag(self, tag, attrs):
+        node = Node(tag, {k: v or "" for k, v in attrs}, parent=self.current)
+        self.current.children.append(node)
+        if tag not in VOID:
+            self.current = node
+
+    def handle_endtag(self, tag):
+        node = self.current
+        while node is not None and node.tag != tag:
+            node = node.parent
+        if node is not None and node.parent is not None:
+            self.current = node.parent
+
+    def handle_data(self, data):
+        self.current.parts.append(data)
+
+
+def dom(response) -> Node:
+    builder = _Builder()
+    builder.feed(response.get_data(as_text=True))
+    return builder.root
+
+
+def described_by(node: Node) -> list[str]:
+    return node.attrs.get("aria-describedby", "").split()
+
+
+def progress(response) -> tuple[int, int, str]:
+    """(N, M, title) of the page's "Step N of M: title"."""
+    text = dom(response).one("p", class_="progress").text
+    number, total, title = re.fullmatch(r"Step (\d+) of (\d+): (.+)", text).groups()
+    return int(number), int(total), title
+
+
+def form_data(page: Node, **changes: str) -> dict[str, str]:
+    """What a browser sends for the page's step form: every named field as shown, then `changes`."""
+    form = next(f for f in page.all("form") if f.all("input", name="csrf_token"))
+    data = {}
+    for node in form.all("input"):
+        kind = node.attrs.get("type", "text")
+        if not node.attrs.get("name") or kind == "submit" or (kind in ("radio", "checkbox")
+                                                               and "checked" not in node.attrs):
+            continue
+        data[node.attrs["name"]] = node.attrs.get("value", "")
+    return {**data, **changes}
+
+
+def draft_answers(session) -> dict:
+    session.expire_all()
+    return session.scalar(select(Draft)).answers
+
+
+PREMISE = DALLAS_SWITCH["premise"]
+
+
+# --- 1. the premise step without "switch or move-in" ----------------------------------------
+
+def test_premise_without_switch_or_move_in_says_what_to_do(wizard):
+    wizard.walk(until="premise")
+    response = wizard.post("/signup/premise", {k: v for k, v in PREMISE.items() if k != "enrollment_type"})
+    assert response.status_code == 422
+    message = "Choose whether you are switching supplier or moving in."
+    assert errors(response) == [message]
+    page = dom(response)
+    link = page.one("div", class_="error-summary").one("a")
+    assert link.text == message and link.attrs["href"] == "#enrollment_type-0"
+    assert page.all("input", id="enrollment_type-0")  # the link leads to the first choice
+    assert "Not a valid choice" not in response.get_data(as_text=True)
