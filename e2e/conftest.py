@@ -454,12 +454,12 @@ class Customer:
             self.choose("To the service address")
         if move_in:
             self.choose("Move-in: I am moving in and need electricity connected")
-            self.fill("Start date", move_in.isoformat())
+            self.fill("Move-in date", move_in.isoformat())
         else:
             self.choose("Switch: I live here now and am changing my electricity provider")
             if switch_on:
                 self.choose("On a date I choose (the utility charges a fee for a chosen date)")
-                self.fill("Start date", switch_on.isoformat())
+                self.fill("Switch date", switch_on.isoformat())
             else:
                 self.choose("On the first available date (no extra fee)")
         if submit:

@@ -132,3 +132,54 @@ def test_premise_without_switch_or_move_in_says_what_to_do(wizard):
     assert link.text == message and link.attrs["href"] == "#enrollment_type-0"
     assert page.all("input", id="enrollment_type-0")  # the link leads to the first choice
     assert "Not a valid choice" not in response.get_data(as_text=True)
+
+
+# --- 2. move-in and switch dates each have their own window ---------------------------------
+
+def test_move_in_and_switch_dates_each_offer_their_own_window(wizard):
+    wizard.walk(until="premise")
+    page = dom(wizard.get("/signup/premise"))
+    today = dates.today()
+    earliest_switch = dates.earliest_requested("switch", today, 3)
+    latest = today + dt.timedelta(days=90)
+    move_in, switch = page.one("input", name="move_in_date"), page.one("input", name="switch_date")
+    assert (move_in.attrs["type"], move_in.attrs["min"], move_in.attrs["max"]) == \
+        ("date", today.isoformat(), latest.isoformat())
+    assert (switch.attrs["type"], switch.attrs["min"], switch.attrs["max"]) == \
+        ("date", earliest_switch.isoformat(), latest.isoformat())
+    assert page.one("label", **{"for": "move_in_date"}).text == "Move-in date"
+    assert page.one("label", **{"for": "switch_date"}).text == "Switch date"
+    # Each window is said in the field's own hint, tied to it (also for a browser without a date picker).
+    assert page.one("p", id="move_in_date-hint").text.startswith(f"From today, {today:%B %-d, %Y}, to {latest:%B %-d, %Y}.")
+    assert page.one("p", id="switch_date-hint").text.startswith(f"From {earliest_switch:%B %-d, %Y} to {latest:%B %-d, %Y}")
+    assert described_by(move_in) == ["move_in_date-hint"] and described_by(switch) == ["switch_date-hint"]
+    # Revealed by CSS alone, each with the choice it belongs to.
+    assert move_in.ancestor("div").parent.attrs["class"] == "reveal move-in-date"
+    assert switch.ancestor("div").parent.attrs["class"] == "reveal switch-date"
+
+
+def test_server_checks_each_date_against_its_own_window(wizard, session):
+    tomorrow = in_days(1)  # before any chosen switch date, fine for a move-in
+    wizard.walk(until="premise")
+    refused = wizard.post("/signup/premise", {**PREMISE, "start_timing": "self_selected", "switch_date": tomorrow,
+                                              "move_in_date": in_days(5)})
+    assert refused.status_code == 422
+    assert errors(refused)[0].startswith("The earliest date we can request is")
+    assert dom(refused).one("input", name="switch_date").attrs["aria-invalid"] == "true"
+
+    # The same day as a move-in is accepted; a stale switch date on the page is not looked at.
+    wizard.answer("premise", {**PREMISE, "enrollment_type": "move_in", "move_in_date": tomorrow,
+                              "switch_date": "not a date"})
+    answers = draft_answers(session)
+    assert (answers["enrollment_type"], answers["start_timing"], answers["requested_date"]) == \
+        ("move_in", "move_in", tomorrow)
+    page = dom(wizard.get("/signup/premise"))  # coming back: the date is in the move-in field
+    assert page.one("input", name="move_in_date").attrs["value"] == tomorrow
+    assert page.one("input", name="switch_date").attrs.get("value", "") == ""
+
+
+def test_first_available_switch_stores_no_date(wizard, session):
+    wizard.walk(until="premise")
+    wizard.answer("premise", {**PREMISE, "switch_date": in_days(30), "move_in_date": in_days(2)})
+    answers = draft_answers(session)
+    assert answers["start_timing"] == "first_available" and answers["requested_date"] is None

@@ -248,10 +248,10 @@ PREMISE = DALLAS_SWITCH["premise"]
     ({"esi_id": ""}, "Enter the ESI ID of the address."),
     ({"esi_id": "1044372000123"}, "Enter the ESI ID as 17 or 22 digits"),
     ({"esi_id": "10089010001234567"}, "That ESI ID does not belong to Oncor Electric Delivery"),
-    ({"enrollment_type": "move_in", "requested_date": ""}, "Enter the move-in date."),
-    ({"enrollment_type": "move_in", "requested_date": in_days(-1)}, "The move-in date cannot be in the past."),
-    ({"enrollment_type": "move_in", "requested_date": in_days(91)}, "The date must be within 90 days"),
-    ({"start_timing": "self_selected", "requested_date": in_days(0)}, "The earliest date we can request is"),
+    ({"enrollment_type": "move_in", "move_in_date": ""}, "Enter the move-in date."),
+    ({"enrollment_type": "move_in", "move_in_date": in_days(-1)}, "The move-in date cannot be in the past."),
+    ({"enrollment_type": "move_in", "move_in_date": in_days(91)}, "The date must be within 90 days"),
+    ({"start_timing": "self_selected", "switch_date": in_days(0)}, "The earliest date we can request is"),
     ({"billing_same": "no"}, "Enter the billing street address."),
     ({"service_line1": ""}, "Enter the street address to be served."),
 ])
@@ -265,7 +265,7 @@ def test_premise_invalid(wizard, changes, message):
 
 def test_move_in_date_accepted_within_window(wizard, session):
     wizard.walk(until="premise")
-    wizard.answer("premise", {**PREMISE, "enrollment_type": "move_in", "requested_date": in_days(3)})
+    wizard.answer("premise", {**PREMISE, "enrollment_type": "move_in", "move_in_date": in_days(3)})
     answers = session.scalar(select(Draft)).answers
     assert answers["start_timing"] == "move_in" and answers["requested_date"] == in_days(3)
 
@@ -570,7 +570,7 @@ JUNK = ["", " ", "x" * 5000, "\x00", "<script>alert(1)</script>", "٣٤٥", "202
 @pytest.mark.parametrize("slug,fields", [
     ("zip", ["zip"]), ("promo", ["promo"]), ("customer-type", ["customer_type"]), ("referral", ["referral"]),
     ("plans", ["plan"]), ("customer", ["customer_status"]),
-    ("about-you", list(DALLAS_SWITCH["about-you"])), ("premise", list(DALLAS_SWITCH["premise"]) + ["requested_date"]),
+    ("about-you", list(DALLAS_SWITCH["about-you"])), ("premise", list(DALLAS_SWITCH["premise"]) + ["move_in_date", "switch_date"]),
     ("credentials", ["username", "password"]),
 ])
 def test_junk_in_any_field_is_answered_kindly_never_with_a_server_error(wizard, slug, fields):

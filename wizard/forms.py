@@ -5,6 +5,7 @@ before validation; they never trust a value because the page offered it.
 """
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING, Any, Iterable
 
 from email_validator import EmailNotValidError, validate_email
@@ -308,21 +309,38 @@ class PremiseForm(StepForm):
         choices=options([("first_available", "On the first available date (no extra fee)"),
                  ("self_selected", "On a date I choose (the utility charges a fee for a chosen date)")]),
         default="first_available")
-    requested_date = DateField("Start date",
-                               render_kw={"class": "input-medium"})
+    # One date field per enrollment type, each with its own window in its `min`/`max` and hint:
+    # the page reveals the one that applies with CSS alone, and the server checks only that one.
+    move_in_date = DateField("Move-in date", render_kw={"class": "input-medium"})
+    switch_date = DateField("Switch date", render_kw={"class": "input-medium"})
 
     def prepare(self, ctx: "DraftContext") -> None:
         super().prepare(ctx)
         if not ctx.is_texas:
-            del self.esi_id, self.enrollment_type, self.start_timing
-        self.requested_date.render_kw = {
-            **self.requested_date.render_kw, "min": ctx.earliest_date(self._kind()).isoformat(),
-            "max": ctx.latest_date().isoformat()}
+            del self.esi_id, self.enrollment_type, self.start_timing, self.move_in_date
+            self.switch_date.label.text = "Start date"
+        latest = ctx.latest_date()
+        for name, kind in (("move_in_date", "move_in"), ("switch_date", "switch")):
+            if name in self:
+                self[name].render_kw = {**self[name].render_kw, "min": ctx.earliest_date(kind).isoformat(),
+                                        "max": latest.isoformat()}
+        if "move_in_date" in self:
+            self.move_in_date.description = (
+                f"From today, {ctx.today:%B %-d, %Y}, to {latest:%B %-d, %Y}. "
+                "A same-day or next-day move-in may carry a priority connection fee.")
+        self.switch_date.description = (
+            f"From {ctx.earliest_date('switch'):%B %-d, %Y} to {latest:%B %-d, %Y}"
+            + (f", after the {ctx.rescission_days}-business-day cancellation period. "
+               "The utility charges a fee for a chosen date." if ctx.is_texas else "."))
 
     def _kind(self) -> str:
         if "enrollment_type" in self and self.enrollment_type.data == "move_in":
             return "move_in"
         return "switch"
+
+    def requested_date(self) -> dt.date | None:
+        """The start date asked for: the move-in date, a chosen switch date, or None (first available)."""
+        return self.move_in_date.data if self._kind() == "move_in" else self.switch_date.data
 
     def validate_esi_id(self, field: StringField) -> None:
         u = self.ctx.utility
@@ -332,24 +350,29 @@ class PremiseForm(StepForm):
         if problem:
             raise ValidationError(problem)
 
-    def validate_enrollment_type(self, field: RadioField) -> None:
-        if not field.data:
-            raise ValidationError("Choose switch or move-in.")
-
-    def validate_requested_date(self, field: DateField) -> None:
-        kind = self._kind()
-        if kind == "switch" and "start_timing" in self and self.start_timing.data != "self_selected":
+    def validate_move_in_date(self, field: DateField) -> None:
+        if self._kind() != "move_in":
             field.data, field.errors[:] = None, []
-            return  # first available date: nothing to choose
-        _require_date(field, "Enter the move-in date." if kind == "move_in"
-                      else "Enter the date you want the service to start.",
-                      "Enter a real date, for example 2026-12-01.")
-        earliest, latest = self.ctx.earliest_date(kind), self.ctx.latest_date()
-        if kind == "move_in" and field.data < self.ctx.today:
+            return  # a switch: this date is not asked
+        _require_date(field, "Enter the move-in date.", "Enter a real date, for example 2026-12-01.")
+        if field.data < self.ctx.earliest_date("move_in"):
             raise ValidationError("The move-in date cannot be in the past.")
+        self._not_too_late(field.data)
+
+    def validate_switch_date(self, field: DateField) -> None:
+        if self._kind() != "switch" or ("start_timing" in self and self.start_timing.data != "self_selected"):
+            field.data, field.errors[:] = None, []
+            return  # a move-in, or the first available date: nothing to choose
+        _require_date(field, "Enter the date you want the service to start.",
+                      "Enter a real date, for example 2026-12-01.")
+        earliest = self.ctx.earliest_date("switch")
         if field.data < earliest:
             raise ValidationError(f"The earliest date we can request is {earliest:%B %-d, %Y}.")
-        if field.data > latest:
+        self._not_too_late(field.data)
+
+    def _not_too_late(self, day: dt.date) -> None:
+        latest = self.ctx.latest_date()
+        if day > latest:
             raise ValidationError(f"The date must be within {self.ctx.state.max_days_ahead} days, "
                                   f"on or before {latest:%B %-d, %Y}.")
 

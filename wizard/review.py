@@ -67,7 +67,9 @@ def summary(ctx: DraftContext) -> list[Row]:
         rows.append(Row("ESI ID", a["esi_id"], "premise", "esi_id"))
         rows.append(Row("Enrollment type", "Move-in" if a.get("enrollment_type") == "move_in" else "Switch",
                         "premise", "enrollment_type"))
-    rows.append(Row("Start date", start_text(ctx), "premise", "requested_date"))
+    date_field = {"move_in": "move_in_date", "first_available": "start_timing-0"}.get(a.get("start_timing"),
+                                                                                   "switch_date")
+    rows.append(Row("Start date", start_text(ctx), "premise", date_field))
     if a.get("customer_status") != "existing":
         rows.append(Row("My Account username", a["username"], "credentials", "username"))
     return rows

@@ -130,14 +130,18 @@ def _save_about_you(form: forms.StepForm, ctx: DraftContext) -> dict[str, Any]:
 
 def _load_premise(ctx: DraftContext) -> dict[str, Any]:
     data = _default_load(forms.PremiseForm)(ctx)
-    if data.get("requested_date"):
-        data["requested_date"] = dt.date.fromisoformat(data["requested_date"])
+    if ctx.answers.get("requested_date"):
+        field = "move_in_date" if ctx.answers.get("enrollment_type") == "move_in" else "switch_date"
+        data[field] = dt.date.fromisoformat(ctx.answers["requested_date"])
     return data
 
 
 def _save_premise(form: forms.StepForm, ctx: DraftContext) -> dict[str, Any]:
     out = form.answers()
-    out["requested_date"] = out["requested_date"].isoformat() if out.get("requested_date") else None
+    for field in ("move_in_date", "switch_date"):  # stored once, as requested_date
+        out.pop(field, None)
+    requested = form.requested_date()
+    out["requested_date"] = requested.isoformat() if requested else None
     if out.get("billing_same") == "yes":
         for key in ("billing_line1", "billing_line2", "billing_city", "billing_state", "billing_zip"):
             out[key] = ""
