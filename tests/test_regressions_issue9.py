@@ -183,3 +183,51 @@ def test_first_available_switch_stores_no_date(wizard, session):
     wizard.answer("premise", {**PREMISE, "switch_date": in_days(30), "move_in_date": in_days(2)})
     answers = draft_answers(session)
     assert answers["start_timing"] == "first_available" and answers["requested_date"] is None
+
+
+# --- 3. an expired promo code: Continue goes on without it -----------------------------------
+
+def test_expired_promo_then_continue_goes_on_without_it(wizard, session):
+    wizard.answer("zip", {"zip": "75201"})
+    refused = wizard.post("/signup/promo", {"promo": "summer24"})
+    assert refused.status_code == 422
+    assert errors(refused) == ["That promo code expired on August 31, 2024. You can continue without it."]
+    page = dom(refused)
+    buttons = [b.text for b in page.all("button")]
+    # Continue comes first, so Enter in the field keeps a corrected code; the other way on is named.
+    assert buttons[:2] == ["Continue", "Continue without a promo code"], buttons
+
+    # As the message says: pressing Continue again, with the refused code still there, goes on.
+    response = wizard.client.post("/signup/promo", data=form_data(page))
+    assert response.status_code == 303 and response.location.endswith("/signup/customer-type")
+    assert draft_answers(session)["promo"] == ""
+    next_page = wizard.get("/signup/customer-type")
+    assert "You are continuing without the promo code SUMMER24." in dom(next_page).one(
+        "div", class_="notice").text
+    assert dom(wizard.get("/signup/promo")).one("input", name="promo").attrs.get("value", "") == ""
+
+
+def test_after_a_refused_promo_a_corrected_code_is_kept(wizard, session):
+    wizard.answer("zip", {"zip": "75201"})
+    page = dom(wizard.post("/signup/promo", {"promo": "SAVE1O"}))
+    response = wizard.client.post("/signup/promo", data=form_data(page, promo="save10"))
+    assert response.status_code == 303
+    assert draft_answers(session)["promo"] == "SAVE10"
+
+
+def test_continue_without_a_promo_code_button(wizard, session):
+    wizard.answer("zip", {"zip": "75201"})
+    page = dom(wizard.post("/signup/promo", {"promo": "NOPE"}))
+    response = wizard.client.post("/signup/promo", data=form_data(page, promo="NOPE2", skip="1"))
+    assert response.status_code == 303 and draft_answers(session)["promo"] == ""
+
+
+def test_back_from_a_refused_promo_does_not_skip_it_later(wizard, session):
+    """The 'continue without it' choice lasts one page: coming back, the code is checked again."""
+    wizard.answer("zip", {"zip": "75201"})
+    page = dom(wizard.post("/signup/promo", {"promo": "SUMMER24"}))
+    wizard.client.post("/signup/promo", data=form_data(page, nav="back"))
+    again = dom(wizard.get("/signup/promo"))
+    assert again.one("input", name="promo").attrs["value"] == "SUMMER24"
+    assert not again.all("input", name="refused")
+    assert wizard.client.post("/signup/promo", data=form_data(again)).status_code == 422

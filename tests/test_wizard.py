@@ -139,7 +139,7 @@ def test_invalid_promo_is_explained_and_can_be_skipped(wizard, session, code, me
     response = wizard.post("/signup/promo", {"promo": code})
     assert response.status_code == 422 and message in html(response)
     assert f'value="{code}"' in html(response)
-    assert "Continue without a code" in html(response)
+    assert "Continue without a promo code" in html(response)
     skip = wizard.post("/signup/promo", {"promo": code, "skip": "1"})
     assert skip.status_code == 303
     assert session.scalar(select(Draft)).answers["promo"] == ""

@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Any, Iterable
 from email_validator import EmailNotValidError, validate_email
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import (BooleanField, DateField, EmailField, PasswordField, RadioField, StringField,
-                     SubmitField, TelField)
+from wtforms import (BooleanField, DateField, EmailField, HiddenField, PasswordField, RadioField,
+                     StringField, SubmitField, TelField)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, StopValidation, ValidationError
 
@@ -101,20 +101,31 @@ class PromoForm(StepForm):
                         validators=[Optional(), Length(max=32, message="Promo codes are at most 32 characters.")],
                         render_kw={"autocomplete": "off", "spellcheck": "false", "class": "input-medium"})
 
-    skip = SubmitField("Continue without a code")
+    skip = SubmitField("Continue without a promo code")
+    #: The code just refused, sent back with the page that says "You can continue without it":
+    #: pressing Continue again with that same code means going on without it.
+    refused = HiddenField()
+
+    def without_code(self) -> bool:
+        """The customer chose to go on without the code typed (the button, or Continue again)."""
+        if self.skip.data:
+            return True
+        typed, refused = (self.promo.data or "").strip().upper(), (self.refused.data or "").strip().upper()
+        return bool(typed) and typed == refused
 
     def validate_promo(self, field: StringField) -> None:
         """A code must exist and be valid today (unless the customer chose to go on without)."""
-        if self.skip.data:
+        if self.without_code():
             field.errors[:] = []
             raise StopValidation()
         if field.data:
             _, error = self.ctx.check_promo(field.data)
             if error:
+                self.refused.data = field.data
                 raise ValidationError(error)
 
     def answers(self) -> dict[str, Any]:
-        return {"promo": "" if self.skip.data else (self.promo.data or "").upper()}
+        return {"promo": "" if self.without_code() else (self.promo.data or "").upper()}
 
 
 class CustomerTypeForm(StepForm):

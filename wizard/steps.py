@@ -9,7 +9,7 @@ import dataclasses
 import datetime as dt
 from typing import Any, Callable, Mapping
 
-from flask import current_app
+from flask import current_app, flash
 from werkzeug.datastructures import MultiDict
 from flask_login import current_user, login_user
 from . import catalog, forms
@@ -95,6 +95,13 @@ def _save_zip(form: forms.StepForm, ctx: DraftContext) -> dict[str, Any]:
     return out
 
 
+def _save_promo(form: forms.StepForm, ctx: DraftContext) -> dict[str, Any]:
+    typed = (form.promo.data or "").strip()
+    if typed and form.without_code():
+        flash(f"You are continuing without the promo code {typed.upper()}.", "info")
+    return form.answers()
+
+
 def _save_sign_in(form: forms.StepForm, ctx: DraftContext) -> dict[str, Any]:
     account = form.account  # set by SignInForm validation
     if needs_rehash(account.password_hash):
@@ -165,7 +172,7 @@ def _save_credentials(form: forms.StepForm, ctx: DraftContext) -> dict[str, Any]
 STEPS: tuple[Step, ...] = (
     Step("zip", "Your ZIP code", forms.ZipForm, done=lambda a: bool(a.get("utilities")),
          save=_save_zip),
-    Step("promo", "Promo code", forms.PromoForm, done=lambda a: "promo" in a),
+    Step("promo", "Promo code", forms.PromoForm, done=lambda a: "promo" in a, save=_save_promo),
     Step("customer-type", "Home or business", forms.CustomerTypeForm,
          done=lambda a: "customer_type" in a),
     Step("utility", "Your utility", forms.UtilityForm, done=lambda a: "utility" in a,
