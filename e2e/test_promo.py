@@ -1,6 +1,8 @@
 """A promo code: an unknown one is refused plainly, a real one (any case) unlocks its plan."""
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -39,6 +41,8 @@ def test_invalid_then_valid_promo_code(customer: Customer) -> None:
     customer.then_i_see("Plans for homes in 75201, delivered by Oncor Electric Delivery, with promo code SAVE10.")
     special = customer.page.get_by_role("article", name="Save 10 Special 12")
     expect(special).to_be_visible()
+    expect(special.get_by_text("Unlocked by promo code SAVE10")).to_be_visible()
+    expect(customer.page.get_by_text(re.compile("^Unlocked by promo code"))).to_have_count(1)
     expect(special.locator(".plan-price")).to_have_text("10.7¢ per kWh energy charge")
     expect(special.get_by_role("cell")).to_have_text(["19.1¢", "17.7¢", "17.0¢"])
     expect(customer.page.get_by_role("article")).to_have_count(8)  # the seven web plans and the special

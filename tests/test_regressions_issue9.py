@@ -231,3 +231,14 @@ def test_back_from_a_refused_promo_does_not_skip_it_later(wizard, session):
     assert again.one("input", name="promo").attrs["value"] == "SUMMER24"
     assert not again.all("input", name="refused")
     assert wizard.client.post("/signup/promo", data=form_data(again)).status_code == 422
+
+
+# --- 4. a plan unlocked by the promo code is marked -------------------------------------------
+
+def test_plan_unlocked_by_the_promo_code_is_marked(wizard):
+    wizard.walk({**DALLAS_SWITCH, "promo": {"promo": "save10"}}, until="plans")
+    page = dom(wizard.get("/signup/plans"))
+    special = page.one("article", **{"aria-labelledby": "plan-SAVE10PLAN"})
+    assert special.one("p", class_="tag-promo").text == "Unlocked by promo code SAVE10"
+    others = [a for a in page.all("article") if a is not special]
+    assert others and not any(a.all("p", class_="tag-promo") for a in others)
