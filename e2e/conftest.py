@@ -500,7 +500,7 @@ class Customer:
                       referral: str = "Friend or family") -> None:
         """ZIP to the plans page (a fresh start, one utility for the ZIP)."""
         self.when_i_start_signing_up()
-        self.on_step("zip", 1, 10)
+        self.on_step("zip", 1, 11)
         self.when_i_enter_my_zip(premise.zip)
         self.on_step("promo", 2, 10)
         self.when_i_enter_promo(promo)

@@ -15,7 +15,7 @@ UNKNOWN = "We don't recognise that promo code. Check it, or continue without one
 
 def test_invalid_then_valid_promo_code(customer: Customer) -> None:
     customer.when_i_start_signing_up()
-    customer.then_i_am_on_step("zip", 1, 10)
+    customer.then_i_am_on_step("zip", 1, 11)
     customer.when_i_enter_my_zip("75201")
     customer.then_i_am_on_step("promo", 2, 10)
 

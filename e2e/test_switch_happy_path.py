@@ -27,7 +27,7 @@ def test_texas_switch_happy_path_with_javascript(customer: Customer, live_server
     page = customer.page
 
     customer.when_i_start_signing_up()
-    customer.then_i_am_on_step("zip", 1, 10)
+    customer.then_i_am_on_step("zip", 1, 11)
 
     customer.when_i_enter_my_zip("75201")
     customer.then_i_am_on_step("promo", 2, 10)

@@ -242,3 +242,69 @@ def test_plan_unlocked_by_the_promo_code_is_marked(wizard):
     assert special.one("p", class_="tag-promo").text == "Unlocked by promo code SAVE10"
     others = [a for a in page.all("article") if a is not special]
     assert others and not any(a.all("p", class_="tag-promo") for a in others)
+
+
+# --- 5. the step counter never contradicts itself ----------------------------------------------
+
+def _journey(wizard: Wizard, zip_code: str, utility: Optional[str], esi_id: str) -> list[tuple[int, int, str]]:
+    """Walk a new customer from the ZIP to the review page; the progress line of every page seen."""
+    seen = []
+
+    def step(slug: str, data: Optional[dict] = None) -> None:
+        response = wizard.get(f"/signup/{slug}")
+        assert response.status_code == 200, slug
+        seen.append(progress(response))
+        if data is not None:
+            wizard.answer(slug, data)
+
+    step("zip", {"zip": zip_code})
+    step("promo", {"promo": ""})
+    step("customer-type", {"customer_type": "residential"})
+    if utility:
+        step("utility", {"utility": utility})
+    step("referral", {"referral": "friend"})
+    first_plan = dom(wizard.get("/signup/plans")).all("button", name="plan")[0].attrs["value"]
+    step("plans", {"plan": first_plan})
+    step("customer", {"customer_status": "new"})
+    step("about-you", DALLAS_SWITCH["about-you"])
+    step("premise", {**PREMISE, "esi_id": esi_id})
+    step("credentials", DALLAS_SWITCH["credentials"])
+    step("review")
+    return seen
+
+
+def _never_contradicts(seen: list[tuple[int, int, str]]) -> None:
+    numbers = [n for n, _, _ in seen]
+    totals = [m for _, m, _ in seen]
+    assert numbers == list(range(1, len(seen) + 1)), seen  # one more each step, none skipped
+    assert all(a >= b for a, b in zip(totals, totals[1:])), seen  # the total never grows
+    assert all(n <= m for n, m, _ in seen), seen
+    assert seen[-1][0] == seen[-1][1] == len(seen), seen  # the last step is "N of N"
+
+
+def test_step_counter_through_a_zip_with_two_utilities(wizard):
+    seen = _journey(wizard, "77550", "tnmp", "10400510001234567")
+    _never_contradicts(seen)
+    assert seen[0] == (1, 11, "Your ZIP code")
+    assert seen[3] == (4, 11, "Your utility")
+    assert seen[-1] == (11, 11, "Check your answers")
+
+
+def test_step_counter_through_a_zip_with_one_utility(wizard):
+    seen = _journey(wizard, "75201", None, PREMISE["esi_id"])
+    _never_contradicts(seen)
+    assert seen[0] == (1, 11, "Your ZIP code")  # the ZIP might have had two utilities
+    assert seen[1] == (2, 10, "Promo code")
+    assert seen[-1] == (10, 10, "Check your answers")
+
+
+def test_step_counter_goes_down_for_an_existing_customer(app, wizard):
+    wizard.walk()
+    wizard.submit()
+    other = Wizard(app.test_client())
+    other.walk({k: v for k, v in DALLAS_SWITCH.items() if k in ("zip", "promo", "customer-type", "referral", "plans")})
+    assert progress(other.get("/signup/customer"))[:2] == (6, 10)
+    other.answer("customer", {"customer_status": "existing"})
+    assert progress(other.get("/signup/sign-in"))[:2] == (7, 9)
+    other.answer("sign-in", {"username": "ana.garza", "password": PASSWORD})
+    assert progress(other.get("/signup/premise"))[:2] == (8, 9)

@@ -38,6 +38,15 @@ def _not_another_premise(a: Answers) -> bool:
     return not a.get("another_premise")
 
 
+def _several_utilities_or_zip_unknown(a: Answers) -> bool:
+    return not a.get("utilities") or len(a["utilities"]) > 1
+
+
+def _new_customer_or_not_said(a: Answers) -> bool:
+    """New customers take the longer path (their details, a login) than existing ones (sign-in)."""
+    return a.get("customer_status") in (None, "new")
+
+
 def _save_customer_status(form: forms.StepForm, ctx: DraftContext) -> dict[str, Any]:
     out: dict[str, Any] = {"customer_status": form.customer_status.data}
     if out["customer_status"] == "existing" and current_user.is_authenticated:
@@ -63,6 +72,9 @@ class Step:
     form: type[forms.StepForm]
     done: Callable[[Answers], bool]
     applies: Callable[[Answers], bool] = always
+    #: For the step counter: applies, or may still apply when the answers it depends on are not
+    #: given yet (None: same as `applies`). Counting the longest path keeps the total from growing.
+    may_apply: Callable[[Answers], bool] | None = None
     load: Callable[[DraftContext], dict[str, Any]] | None = None
     save: Callable[[forms.StepForm, DraftContext], dict[str, Any]] | None = None
 
@@ -176,7 +188,7 @@ STEPS: tuple[Step, ...] = (
     Step("customer-type", "Home or business", forms.CustomerTypeForm,
          done=lambda a: "customer_type" in a),
     Step("utility", "Your utility", forms.UtilityForm, done=lambda a: "utility" in a,
-         applies=lambda a: len(a.get("utilities") or []) > 1),
+         applies=lambda a: len(a.get("utilities") or []) > 1, may_apply=_several_utilities_or_zip_unknown),
     Step("referral", "How you heard about us", forms.ReferralForm, done=lambda a: "referral" in a),
     Step("plans", "Choose a plan", forms.PlanForm, done=lambda a: "plan" in a),
     Step("customer", "New or existing customer", forms.CustomerStatusForm,
@@ -186,12 +198,12 @@ STEPS: tuple[Step, ...] = (
     Step("about-you", "About you", forms.AboutYouForm,
          done=lambda a: "first_name" in a and (a.get("state") != "TX" or "identity_enc" in a)
          and (a.get("customer_type") != "commercial" or bool(a.get("business_name"))),
-         applies=_new_customer, load=_load_about_you, save=_save_about_you),
+         applies=_new_customer, may_apply=_new_customer_or_not_said, load=_load_about_you, save=_save_about_you),
     Step("premise", "Service address", forms.PremiseForm,
          done=lambda a: "service_line1" in a and (a.get("state") != "TX" or bool(a.get("esi_id"))),
          load=_load_premise, save=_save_premise),
     Step("credentials", "Create your My Account login", forms.CredentialsForm,
-         done=lambda a: "password_hash" in a, applies=_new_customer,
+         done=lambda a: "password_hash" in a, applies=_new_customer, may_apply=_new_customer_or_not_said,
          load=_load_credentials, save=_save_credentials),
     Step("review", "Check your answers", forms.ReviewForm, done=lambda a: False),
 )
