@@ -308,3 +308,32 @@ def test_step_counter_goes_down_for_an_existing_customer(app, wizard):
     assert progress(other.get("/signup/sign-in"))[:2] == (7, 9)
     other.answer("sign-in", {"username": "ana.garza", "password": PASSWORD})
     assert progress(other.get("/signup/premise"))[:2] == (8, 9)
+
+
+# --- 6. the review page in words a person reads --------------------------------------------------
+
+def test_review_without_promo_says_no_promo_code(wizard):
+    wizard.walk()
+    page = dom(wizard.get("/signup/review"))
+    rows = {row.one("dt").text: row.all("dd")[0].text for row in page.all("div", class_="summary-row")}
+    assert rows["Promo code"] == "No promo code"
+    assert "None" not in rows.values()
+
+
+def test_review_error_summary_shortens_statements_at_a_word(wizard):
+    wizard.walk()
+    response = wizard.post("/signup/review", {})
+    assert response.status_code == 422
+    page = dom(response)
+    links = page.one("div", class_="error-summary").all("a")
+    assert len(links) == len(ACKS)
+    for link in links:
+        box = page.one("input", id=link.attrs["href"][1:])
+        statement = page.one("label", **{"for": box.attrs["id"]}).text
+        quoted = re.fullmatch(r"Confirm this statement to enroll: “(.+)”", link.text).group(1)
+        if quoted.endswith("…"):
+            shown = quoted[:-1]
+            assert statement.startswith(shown) and len(shown) < len(statement), (shown, statement)
+            assert statement[len(shown)] in " ,.;:", f"cut mid-word: {quoted!r}"
+        else:
+            assert quoted == statement

@@ -42,6 +42,14 @@ def _require_date(field: DateField, empty: str, invalid: str) -> None:
         raise StopValidation(invalid if raw else empty)
 
 
+def _shorten(text: str, width: int = 70) -> str:
+    """`text` cut at a word boundary to at most `width` characters, with an ellipsis when cut."""
+    text = " ".join(text.split())
+    if len(text) <= width:
+        return text
+    return text[:width + 1].rsplit(" ", 1)[0].rstrip(",;:.") + "…"
+
+
 _CONTROL = dict.fromkeys(c for c in range(32) if c not in (9, 10, 13))
 
 
@@ -447,7 +455,7 @@ class ReviewForm(StepForm):
         """A form class with one required checkbox per (code, text) statement."""
         fields = {
             f"ack_{code}": BooleanField(text, validators=[InputRequired(
-                "Confirm this statement to enroll: " + text[:60].rstrip() + "…")])
+                f"Confirm this statement to enroll: “{_shorten(text)}”")])
             for code, text in statements
         }
         return type("ReviewForm", (cls,), fields)

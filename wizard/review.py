@@ -28,7 +28,7 @@ def summary(ctx: DraftContext) -> list[Row]:
     plan = ctx.plan
     rows = [
         Row("ZIP code", a["zip"], "zip"),
-        Row("Promo code", a.get("promo") or "None", "promo"),
+        Row("Promo code", a.get("promo") or "No promo code", "promo"),
         Row("Home or business", "Small business" if ctx.is_business else "Home", "customer-type"),
         Row("Utility", ctx.utility.name if ctx.utility else "", "utility" if len(ctx.utilities) > 1 else None),
         Row("How you heard about us", next((r.label for r in ctx.referral_sources if r.code == a.get("referral")), ""),
