@@ -337,3 +337,65 @@ def test_review_error_summary_shortens_statements_at_a_word(wizard):
             assert statement[len(shown)] in " ,.;:", f"cut mid-word: {quoted!r}"
         else:
             assert quoted == statement
+
+
+# --- 7. hints and errors are tied to their fields ---------------------------------------------
+
+def _check_fields_describe_hints_and_errors(page: Node) -> None:
+    """Every field names its hint and error in aria-describedby (and is aria-invalid on error);
+    every hint in the form describes something."""
+    form = next(f for f in page.all("form") if f.all("input", name="csrf_token"))
+    referenced = {i for node in form.all() for i in described_by(node)}
+    ids = {n.attrs["id"] for n in page.all() if n.attrs.get("id")}
+    assert referenced <= ids, referenced - ids  # no reference to a missing element
+    for node in form.all("input") + form.all("select") + form.all("textarea"):
+        fid, kind = node.attrs.get("id"), node.attrs.get("type", "text")
+        if not fid or kind in ("hidden", "submit"):
+            continue
+        # A group of radios is described as a whole, on its fieldset (GOV.UK pattern).
+        holder, base = (node.ancestor("fieldset"), node.attrs["name"]) if kind == "radio" else (node, fid)
+        for suffix in ("hint", "error"):
+            if f"{base}-{suffix}" in ids:
+                assert f"{base}-{suffix}" in described_by(holder), (fid, suffix)
+        if f"{base}-error" in ids and kind != "radio":
+            assert node.attrs.get("aria-invalid") == "true", fid
+    for hint in form.all("p", class_="hint"):
+        assert hint.attrs.get("id") in referenced, f"hint describes no field: {hint.text!r}"
+
+
+def test_hints_and_errors_are_tied_to_their_fields(wizard):
+    wizard.walk(until="about-you")
+    _check_fields_describe_hints_and_errors(dom(wizard.get("/signup/about-you")))
+    bad = wizard.post("/signup/about-you", {**DALLAS_SWITCH["about-you"], "first_name": "", "identity_value": "1"})
+    assert bad.status_code == 422
+    page = dom(bad)
+    _check_fields_describe_hints_and_errors(page)
+    assert described_by(page.one("input", id="identity_value")) == ["identity_value-hint", "identity_value-error"]
+
+    wizard.answer("about-you", DALLAS_SWITCH["about-you"])
+    _check_fields_describe_hints_and_errors(dom(wizard.get("/signup/about-you")))  # "we have the number"
+    assert described_by(dom(wizard.get("/signup/about-you")).one("input", id="identity_value")) == \
+        ["identity-kept", "identity_value-hint"]
+
+    _check_fields_describe_hints_and_errors(dom(wizard.get("/signup/premise")))
+    bad = wizard.post("/signup/premise", {**PREMISE, "esi_id": "123", "billing_same": "no",
+                                          "enrollment_type": "move_in", "move_in_date": in_days(-1)})
+    page = dom(bad)
+    _check_fields_describe_hints_and_errors(page)
+    assert described_by(page.one("input", id="esi_id")) == ["esi_id-hint", "esi_id-error"]
+    assert described_by(page.one("input", id="move_in_date")) == ["move_in_date-hint", "move_in_date-error"]
+    assert described_by(page.one("input", id="billing_line1")) == ["billing-hint", "billing_line1-error"]
+
+    wizard.answer("premise", PREMISE)
+    _check_fields_describe_hints_and_errors(dom(wizard.get("/signup/credentials")))
+    bad = wizard.post("/signup/credentials", {"username": "a b", "password": "short"})
+    page = dom(bad)
+    _check_fields_describe_hints_and_errors(page)
+    assert page.one("input", id="password").attrs["aria-invalid"] == "true"
+
+
+def test_radio_errors_are_tied_to_their_group(wizard):
+    wizard.walk(until="customer-type")
+    page = dom(wizard.post("/signup/customer-type", {}))
+    _check_fields_describe_hints_and_errors(page)
+    assert described_by(page.one("fieldset")) == ["customer_type-error"]
