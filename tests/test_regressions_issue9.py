@@ -399,3 +399,19 @@ def test_radio_errors_are_tied_to_their_group(wizard):
     page = dom(wizard.post("/signup/customer-type", {}))
     _check_fields_describe_hints_and_errors(page)
     assert described_by(page.one("fieldset")) == ["customer_type-error"]
+
+
+# --- 8. autocomplete on the addresses --------------------------------------------------------------
+
+def test_service_and_billing_addresses_name_their_autocomplete_tokens(wizard):
+    wizard.walk(until="premise")
+    page = dom(wizard.get("/signup/premise"))
+    tokens = {name: page.one("input", name=name).attrs.get("autocomplete") for name in (
+        "service_line1", "service_line2", "service_city",
+        "billing_line1", "billing_line2", "billing_city", "billing_state", "billing_zip")}
+    assert tokens == {
+        "service_line1": "shipping address-line1", "service_line2": "shipping address-line2",
+        "service_city": "shipping address-level2",
+        "billing_line1": "billing address-line1", "billing_line2": "billing address-line2",
+        "billing_city": "billing address-level2", "billing_state": "billing address-level1",
+        "billing_zip": "billing postal-code"}

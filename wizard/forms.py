@@ -293,27 +293,32 @@ class PremiseForm(StepForm):
     service_line1 = StringField("Street address", filters=[_strip],
                                 validators=[InputRequired("Enter the street address to be served."),
                                             Length(max=120, message="Street address must be 120 characters or fewer.")],
-                                render_kw={"autocomplete": "address-line1"})
+                                render_kw={"autocomplete": "shipping address-line1"})
     service_line2 = StringField("Apartment, suite or unit (optional)", filters=[_strip],
                                 validators=[Length(max=60, message="Keep this to 60 characters or fewer.")],
-                                render_kw={"autocomplete": "address-line2", "class": "input-medium"})
+                                render_kw={"autocomplete": "shipping address-line2", "class": "input-medium"})
     service_city = StringField("City", filters=[_strip],
                                validators=[InputRequired("Enter the city."),
                                            Length(max=60, message="City must be 60 characters or fewer.")],
-                               render_kw={"autocomplete": "address-level2", "class": "input-medium"})
+                               render_kw={"autocomplete": "shipping address-level2", "class": "input-medium"})
     billing_same = RadioField("Where should we send bills?",
                               choices=options([("yes", "To the service address"), ("no", "To a different address")]),
                               default="yes", validators=[InputRequired("Choose where bills go.")])
     billing_line1 = StringField("Billing street address", filters=[_strip],
-                                validators=[Length(max=120, message="Street address must be 120 characters or fewer.")])
+                                validators=[Length(max=120, message="Street address must be 120 characters or fewer.")],
+                                render_kw={"autocomplete": "billing address-line1"})
     billing_line2 = StringField("Billing apartment, suite or unit (optional)", filters=[_strip],
-                                validators=[Length(max=60, message="Keep this to 60 characters or fewer.")])
+                                validators=[Length(max=60, message="Keep this to 60 characters or fewer.")],
+                                render_kw={"autocomplete": "billing address-line2"})
     billing_city = StringField("Billing city", filters=[_strip],
-                               validators=[Length(max=60, message="City must be 60 characters or fewer.")])
+                               validators=[Length(max=60, message="City must be 60 characters or fewer.")],
+                               render_kw={"autocomplete": "billing address-level2"})
     billing_state = StringField("Billing state", filters=[_strip, lambda v: v.upper() if isinstance(v, str) else v],
-                                render_kw={"class": "input-short", "maxlength": 2})
+                                render_kw={"autocomplete": "billing address-level1", "class": "input-short",
+                                           "maxlength": 2})
     billing_zip = StringField("Billing ZIP code", filters=[_strip],
-                              render_kw={"class": "input-short", "inputmode": "numeric"})
+                              render_kw={"autocomplete": "billing postal-code", "class": "input-short",
+                                         "inputmode": "numeric"})
     esi_id = StringField("ESI ID", filters=[lambda v: v.replace(" ", "").strip() if isinstance(v, str) else v],
                          description="The Electric Service Identifier of the address: 17 or 22 digits, "
                                      "printed on an electricity bill.",
