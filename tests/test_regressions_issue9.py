@@ -415,3 +415,22 @@ def test_service_and_billing_addresses_name_their_autocomplete_tokens(wizard):
         "billing_line1": "billing address-line1", "billing_line2": "billing address-line2",
         "billing_city": "billing address-level2", "billing_state": "billing address-level1",
         "billing_zip": "billing postal-code"}
+
+
+# --- 9. Español is marked as Spanish ---------------------------------------------------------------
+
+def test_spanish_is_marked_as_spanish(wizard):
+    wizard.walk(until="about-you")
+    page = dom(wizard.get("/signup/about-you"))
+    spanish = page.one("input", name="language", value="es")
+    label = page.one("label", **{"for": spanish.attrs["id"]})
+    assert (label.text, label.attrs.get("lang")) == ("Español", "es")
+    english = page.one("label", **{"for": page.one("input", name="language", value="en").attrs["id"]})
+    assert "lang" not in english.attrs
+
+    wizard.walk({**{k: v for k, v in DALLAS_SWITCH.items() if k in ("about-you", "premise", "credentials")},
+                 "about-you": {**DALLAS_SWITCH["about-you"], "language": "es"}})
+    review = dom(wizard.get("/signup/review"))
+    row = next(r for r in review.all("div", class_="summary-row") if r.one("dt").text == "Language")
+    value = row.all("dd")[0]
+    assert (value.text, value.attrs.get("lang")) == ("Español", "es")

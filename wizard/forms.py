@@ -223,7 +223,9 @@ class AboutYouForm(StepForm):
     phone = TelField("Phone number", filters=[_strip],
                      validators=[InputRequired("Enter a phone number we can reach you on.")],
                      render_kw={"autocomplete": "tel", "class": "input-medium"})
-    language = RadioField("Preferred language", choices=options([("en", "English"), ("es", "Español")]),
+    language = RadioField("Preferred language",
+                          choices=[SelectChoice("en", "English"),
+                                   SelectChoice("es", "Español", render_kw={"lang": "es"})],
                           default="en", validators=[InputRequired("Choose a language.")])
     contact_method = RadioField("How should we contact you?",
                                 choices=options([("email", "Email"), ("phone", "Phone call"), ("text", "Text message")]),

@@ -16,6 +16,8 @@ class Row:
     value: str
     step: str | None
     anchor: str = ""
+    #: The value's language when it is not English ("Español").
+    lang: str = ""
 
 
 def _date(iso: str) -> str:
@@ -43,7 +45,8 @@ def summary(ctx: DraftContext) -> list[Row]:
             Row("Name", f"{a['first_name']} {a['last_name']}", "about-you", "first_name"),
             Row("Email", a["email"], "about-you", "email"),
             Row("Phone", format_phone(a["phone"]), "about-you", "phone"),
-            Row("Language", {"en": "English", "es": "Español"}[a["language"]], "about-you", "language"),
+            Row("Language", {"en": "English", "es": "Español"}[a["language"]], "about-you", "language",
+                "es" if a["language"] == "es" else ""),
             Row("Contact by", {"email": "Email", "phone": "Phone call", "text": "Text message"}[a["contact_method"]],
                 "about-you", "contact_method"),
         ]
