@@ -264,12 +264,12 @@ class Customer:
             self.choose("To the service address")
         if move_in:
             self.choose("Move-in: I am moving in and need electricity connected")
-            self.fill("Start date", move_in.isoformat())
+            self.fill("Move-in date", move_in.isoformat())
         else:
             self.choose("Switch: I live here now and am changing my electricity provider")
             if switch_on:
                 self.choose("On a date I choose (the utility charges a fee for a chosen date)")
-                self.fill("Start date", switch_on.isoformat())
+                self.fill("Switch date", switch_on.isoformat())
             else:
                 self.choose("On the first available date (no extra fee)")
         if submit:
@@ -310,7 +310,7 @@ class Customer:
                       referral: str = "Friend or family") -> None:
         """ZIP to the plans page (a fresh start, one utility for the ZIP)."""
         self.when_i_start_signing_up()
-        self.on_step("zip", 1, 10)
+        self.on_step("zip", 1, 11)
         self.when_i_enter_my_zip(premise.zip)
         self.on_step("promo", 2, 10)
         self.when_i_enter_promo(promo)

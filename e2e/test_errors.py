@@ -15,7 +15,7 @@ NOT_FIVE_DIGITS = "Enter a ZIP code as 5 digits, like 75201."
 def test_empty_zip_shows_a_focused_error_summary(customer: Customer) -> None:
     page = customer.page
     customer.when_i_start_signing_up()
-    customer.then_i_am_on_step("zip", 1, 10)
+    customer.then_i_am_on_step("zip", 1, 11)
 
     customer.continue_()
     customer.then_there_is_an_error("zip", EMPTY)
@@ -47,7 +47,7 @@ def test_empty_zip_shows_a_focused_error_summary(customer: Customer) -> None:
 def test_empty_zip_without_javascript(open_customer) -> None:
     customer: Customer = open_customer(js=False)
     customer.when_i_start_signing_up()
-    customer.then_i_am_on_step("zip", 1, 10)
+    customer.then_i_am_on_step("zip", 1, 11)
     customer.continue_()
     customer.then_there_is_an_error("zip", EMPTY)
     expect(customer.page).to_have_url(customer.url_of("/signup/zip"))

@@ -37,7 +37,7 @@ def then_focus_is_on_the_heading(customer: Customer, title: str) -> None:
 def test_first_steps_with_the_keyboard_only(customer: Customer) -> None:
     keyboard = customer.page.keyboard
     customer.when_i_start_signing_up()
-    customer.then_i_am_on_step("zip", 1, 10)
+    customer.then_i_am_on_step("zip", 1, 11)
 
     # ZIP: tab into the field, type, Enter.
     tab_to(customer, lambda e: e["id"] == "zip")

@@ -26,10 +26,16 @@ def test_move_in_to_a_houston_premise(customer: Customer) -> None:
     customer.then_i_am_on_step("premise", 8, 10)
 
     # Until switch or move-in is chosen, the date and timing questions stay hidden (CSS :has()).
-    expect(customer.field("Start date")).to_be_hidden()
+    expect(customer.field("Move-in date")).to_be_hidden()
+    expect(customer.field("Switch date")).to_be_hidden()
     customer.when_i_give_the_address(HOUSTON, move_in=move_in, submit=False)
-    expect(customer.field("Start date")).to_be_visible()
+    expect(customer.field("Move-in date")).to_be_visible()
+    expect(customer.field("Switch date")).to_be_hidden()
     expect(customer.page.get_by_role("radio", name="On the first available date (no extra fee)")).to_be_hidden()
+    # A move-in may start today: the date picker offers today onwards, not the switch's first date.
+    expect(customer.field("Move-in date")).to_have_attribute("min", market_today().isoformat())
+    expect(customer.field("Move-in date")).to_have_accessible_description(re.compile(
+        rf"^From today, {market_today():%B} {market_today().day}, {market_today().year}, to "))
     customer.shot("premise-move-in")
     customer.continue_()
 

@@ -35,10 +35,17 @@ def test_whole_wizard_without_javascript(open_customer) -> None:
     # Dependent questions are revealed by CSS alone.
     billing_street = customer.field("Billing street address")
     timing = page.get_by_role("radio", name="On the first available date (no extra fee)")
-    start_date = customer.field("Start date")
+    start_date = customer.field("Switch date")
+    move_in_date = customer.field("Move-in date")
     customer.then_the_choice_is("To the service address")
     expect(billing_street).to_be_hidden()
     expect(timing).to_be_hidden()
+    expect(start_date).to_be_hidden()
+    expect(move_in_date).to_be_hidden()
+
+    customer.choose("Move-in: I am moving in and need electricity connected")
+    expect(move_in_date).to_be_visible()
+    expect(move_in_date).to_have_attribute("min", market_today().isoformat())
     expect(start_date).to_be_hidden()
 
     customer.choose("To a different address")
@@ -47,8 +54,10 @@ def test_whole_wizard_without_javascript(open_customer) -> None:
     expect(timing).to_be_visible()
     expect(timing).to_be_checked()
     expect(start_date).to_be_hidden()
+    expect(move_in_date).to_be_hidden()
     customer.choose("On a date I choose (the utility charges a fee for a chosen date)")
     expect(start_date).to_be_visible()
+    expect(start_date).to_have_attribute("min", dates.earliest_requested("switch", market_today(), 3).isoformat())
     customer.shot("premise-revealed")
 
     customer.when_i_give_the_address(DALLAS, switch_on=switch_on, billing=BILLING)

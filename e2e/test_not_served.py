@@ -15,7 +15,7 @@ pytestmark = pytest.mark.e2e
 
 def test_zip_not_served_leaves_an_email(customer: Customer, live_server) -> None:
     customer.when_i_start_signing_up()
-    customer.then_i_am_on_step("zip", 1, 10)
+    customer.then_i_am_on_step("zip", 1, 11)
     customer.when_i_enter_my_zip("10001")
 
     expect(customer.page).to_have_url(live_server.url("/signup/not-served"))
@@ -44,5 +44,5 @@ def test_zip_not_served_leaves_an_email(customer: Customer, live_server) -> None
 
     # Another ZIP can still be tried.
     customer.page.get_by_role("link", name="Try a different ZIP code").click()
-    customer.then_i_am_on_step("zip", 1, 10, label="zip-again")
+    customer.then_i_am_on_step("zip", 1, 11, label="zip-again")
     customer.then_the_field_holds("ZIP code", "10001")

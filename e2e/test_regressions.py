@@ -65,12 +65,12 @@ def test_dates_follow_the_market_day(open_customer, monkeypatch) -> None:
 def test_progress_text_is_announced_as_written(customer: Customer) -> None:
     """'Step N of M' is plain text: no aria-label (prohibited on a paragraph) hides it."""
     customer.when_i_start_signing_up()
-    customer.then_i_am_on_step("zip", 1, 10)
+    customer.then_i_am_on_step("zip", 1, 11)
     results = customer.camera.axe.run(customer.page, options={"resultTypes": ["violations", "incomplete"]})
     flagged = [(v["id"], v["impact"]) for v in results.response["incomplete"] + results.response["violations"]
                if v.get("impact") in ("serious", "critical")]
     assert flagged == [], flagged
-    expect(customer.page.get_by_role("paragraph").filter(has_text="Step 1 of 10")).not_to_have_attribute(
+    expect(customer.page.get_by_role("paragraph").filter(has_text="Step 1 of 11")).not_to_have_attribute(
         "aria-label", "Progress")
 
 

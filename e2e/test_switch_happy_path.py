@@ -27,7 +27,7 @@ def test_texas_switch_happy_path_with_javascript(customer: Customer, live_server
     page = customer.page
 
     customer.when_i_start_signing_up()
-    customer.then_i_am_on_step("zip", 1, 10)
+    customer.then_i_am_on_step("zip", 1, 11)
 
     customer.when_i_enter_my_zip("75201")
     customer.then_i_am_on_step("promo", 2, 10)
@@ -90,7 +90,7 @@ def test_texas_switch_happy_path_with_javascript(customer: Customer, live_server
 
     first_available = dates.first_available_switch(market_today(), 3)
     for label, value in {
-        "ZIP code": "75201", "Promo code": "None", "Home or business": "Home",
+        "ZIP code": "75201", "Promo code": "No promo code", "Home or business": "Home",
         "Utility": "Oncor Electric Delivery", "How you heard about us": "Friend or family",
         "Plan": "Lone Star Saver 12: 11.9¢ per kWh, 12 months", "Name": "Ana Garza",
         "Email": "ana@example.com", "Phone": "(214) 555-0100", "Social Security number": "***-**-6789",

@@ -88,3 +88,19 @@ def test_zip_step_not_done_when_not_served():
 
 def test_review_is_never_done_before_submit():
     assert not BY_SLUG["review"].done({"anything": 1})
+
+
+def test_counted_steps_assume_the_longest_path_until_answered():
+    """The step counter's total: the most steps the answers so far allow, so it only goes down."""
+    def total(answers):
+        return len(journey.counted(STEPS, answers))
+
+    assert total({}) == 11  # the ZIP may have two utilities; a new customer has the most steps
+    assert total({"utilities": ["tnmp", "centerpoint"]}) == 11
+    assert total({"utilities": ["oncor"]}) == 10
+    assert total({"utilities": ["oncor"], "customer_status": "new"}) == 10
+    assert total({"utilities": ["oncor"], "customer_status": "existing"}) == 9  # sign-in, no details
+    assert total({"utilities": ["oncor"], "customer_status": "existing", "account_via": "session"}) == 8
+    for answers in ({}, {"utilities": ["oncor"]}, {"utilities": ["oncor"], "customer_status": "existing"}):
+        applying = {s.slug for s in journey.visible(STEPS, answers)}
+        assert applying <= {s.slug for s in journey.counted(STEPS, answers)}  # never fewer than apply

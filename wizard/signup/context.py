@@ -77,6 +77,16 @@ class DraftContext:
     def check_promo(self, code: str) -> tuple[Optional[Promo], Optional[str]]:
         return catalog.check_promo(self.session, code, self.today, self.affiliate_code)
 
+    @cached_property
+    def promo(self) -> Optional[Promo]:
+        """The draft's promo code, when it is valid today."""
+        code = self.answers.get("promo")
+        return self.check_promo(code)[0] if code else None
+
+    def unlocked_by_promo(self, plan: Plan) -> bool:
+        """True for a plan offered only because of the draft's promo code."""
+        return plan.promo_only and self.promo is not None and plan.code in self.promo.unlocks
+
     def prices(self, plan: Plan) -> list[PricePoint]:
         """Average price of `plan` at the state's usage levels, with this draft's utility."""
         if self.utility is None or self.state is None:

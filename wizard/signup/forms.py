@@ -5,11 +5,23 @@ before validation; they never trust a value because the page offered it.
 """
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import select
-from wtforms import BooleanField, DateField, EmailField, PasswordField, RadioField, StringField, SubmitField, TelField
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    HiddenField,
+    PasswordField,
+    RadioField,
+    StringField,
+    SubmitField,
+    TelField,
+)
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, StopValidation, ValidationError
 
 from wizard.account.logins import authenticate
@@ -32,6 +44,14 @@ def _require_date(field: DateField, empty: str, invalid: str) -> None:
         field.errors[:] = []
         raw = (field.raw_data or [""])[0].strip()
         raise StopValidation(invalid if raw else empty)
+
+
+def _shorten(text: str, width: int = 70) -> str:
+    """`text` cut at a word boundary to at most `width` characters, with an ellipsis when cut."""
+    text = " ".join(text.split())
+    if len(text) <= width:
+        return text
+    return text[:width + 1].rsplit(" ", 1)[0].rstrip(",;:.") + "…"
 
 
 class StepForm(SafeForm):
@@ -73,20 +93,31 @@ class PromoForm(StepForm):
                         validators=[Optional(), Length(max=32, message="Promo codes are at most 32 characters.")],
                         render_kw={"autocomplete": "off", "spellcheck": "false", "class": "input-medium"})
 
-    skip = SubmitField("Continue without a code")
+    skip = SubmitField("Continue without a promo code")
+    #: The code just refused, sent back with the page that says "You can continue without it":
+    #: pressing Continue again with that same code means going on without it.
+    refused = HiddenField()
+
+    def without_code(self) -> bool:
+        """The customer chose to go on without the code typed (the button, or Continue again)."""
+        if self.skip.data:
+            return True
+        typed, refused = (self.promo.data or "").strip().upper(), (self.refused.data or "").strip().upper()
+        return bool(typed) and typed == refused
 
     def validate_promo(self, field: StringField) -> None:
         """A code must exist and be valid today (unless the customer chose to go on without)."""
-        if self.skip.data:
+        if self.without_code():
             field.errors[:] = []
             raise StopValidation()
         if field.data:
             _, error = self.ctx.check_promo(field.data)
             if error:
+                self.refused.data = field.data
                 raise ValidationError(error)
 
     def answers(self) -> dict[str, Any]:
-        return {"promo": "" if self.skip.data else (self.promo.data or "").upper()}
+        return {"promo": "" if self.without_code() else (self.promo.data or "").upper()}
 
 
 class CustomerTypeForm(StepForm):
@@ -176,7 +207,9 @@ class AboutYouForm(StepForm):
     phone = TelField("Phone number", filters=[_strip],
                      validators=[InputRequired("Enter a phone number we can reach you on.")],
                      render_kw={"autocomplete": "tel", "class": "input-medium"})
-    language = RadioField("Preferred language", choices=options([("en", "English"), ("es", "Español")]),
+    language = RadioField("Preferred language",
+                          choices=[SelectChoice("en", "English"),
+                                   SelectChoice("es", "Español", render_kw={"lang": "es"})],
                           default="en", validators=[InputRequired("Choose a language.")])
     contact_method = RadioField("How should we contact you?",
                                 choices=options([("email", "Email"), ("phone", "Phone call"), ("text", "Text message")]),
@@ -246,27 +279,32 @@ class PremiseForm(StepForm):
     service_line1 = StringField("Street address", filters=[_strip],
                                 validators=[InputRequired("Enter the street address to be served."),
                                             Length(max=120, message="Street address must be 120 characters or fewer.")],
-                                render_kw={"autocomplete": "address-line1"})
+                                render_kw={"autocomplete": "shipping address-line1"})
     service_line2 = StringField("Apartment, suite or unit (optional)", filters=[_strip],
                                 validators=[Length(max=60, message="Keep this to 60 characters or fewer.")],
-                                render_kw={"autocomplete": "address-line2", "class": "input-medium"})
+                                render_kw={"autocomplete": "shipping address-line2", "class": "input-medium"})
     service_city = StringField("City", filters=[_strip],
                                validators=[InputRequired("Enter the city."),
                                            Length(max=60, message="City must be 60 characters or fewer.")],
-                               render_kw={"autocomplete": "address-level2", "class": "input-medium"})
+                               render_kw={"autocomplete": "shipping address-level2", "class": "input-medium"})
     billing_same = RadioField("Where should we send bills?",
                               choices=options([("yes", "To the service address"), ("no", "To a different address")]),
                               default="yes", validators=[InputRequired("Choose where bills go.")])
     billing_line1 = StringField("Billing street address", filters=[_strip],
-                                validators=[Length(max=120, message="Street address must be 120 characters or fewer.")])
+                                validators=[Length(max=120, message="Street address must be 120 characters or fewer.")],
+                                render_kw={"autocomplete": "billing address-line1"})
     billing_line2 = StringField("Billing apartment, suite or unit (optional)", filters=[_strip],
-                                validators=[Length(max=60, message="Keep this to 60 characters or fewer.")])
+                                validators=[Length(max=60, message="Keep this to 60 characters or fewer.")],
+                                render_kw={"autocomplete": "billing address-line2"})
     billing_city = StringField("Billing city", filters=[_strip],
-                               validators=[Length(max=60, message="City must be 60 characters or fewer.")])
+                               validators=[Length(max=60, message="City must be 60 characters or fewer.")],
+                               render_kw={"autocomplete": "billing address-level2"})
     billing_state = StringField("Billing state", filters=[_strip, lambda v: v.upper() if isinstance(v, str) else v],
-                                render_kw={"class": "input-short", "maxlength": 2})
+                                render_kw={"autocomplete": "billing address-level1", "class": "input-short",
+                                           "maxlength": 2})
     billing_zip = StringField("Billing ZIP code", filters=[_strip],
-                              render_kw={"class": "input-short", "inputmode": "numeric"})
+                              render_kw={"autocomplete": "billing postal-code", "class": "input-short",
+                                         "inputmode": "numeric"})
     esi_id = StringField("ESI ID", filters=[lambda v: v.replace(" ", "").strip() if isinstance(v, str) else v],
                          description="The Electric Service Identifier of the address: 17 or 22 digits, "
                                      "printed on an electricity bill.",
@@ -274,27 +312,45 @@ class PremiseForm(StepForm):
     enrollment_type = RadioField(
         "Why are you signing up?",
         choices=options([("switch", "Switch: I live here now and am changing my electricity provider"),
-                 ("move_in", "Move-in: I am moving in and need electricity connected")]))
+                 ("move_in", "Move-in: I am moving in and need electricity connected")]),
+        validators=[InputRequired("Choose whether you are switching supplier or moving in.")])
     start_timing = RadioField(
         "When should the switch happen?",
         choices=options([("first_available", "On the first available date (no extra fee)"),
                  ("self_selected", "On a date I choose (the utility charges a fee for a chosen date)")]),
         default="first_available")
-    requested_date = DateField("Start date",
-                               render_kw={"class": "input-medium"})
+    # One date field per enrollment type, each with its own window in its `min`/`max` and hint:
+    # the page reveals the one that applies with CSS alone, and the server checks only that one.
+    move_in_date = DateField("Move-in date", render_kw={"class": "input-medium"})
+    switch_date = DateField("Switch date", render_kw={"class": "input-medium"})
 
     def prepare(self, ctx: "DraftContext") -> None:
         super().prepare(ctx)
         if not ctx.is_texas:
-            del self.esi_id, self.enrollment_type, self.start_timing
-        self.requested_date.render_kw = {
-            **self.requested_date.render_kw, "min": ctx.earliest_date(self._kind()).isoformat(),
-            "max": ctx.latest_date().isoformat()}
+            del self.esi_id, self.enrollment_type, self.start_timing, self.move_in_date
+            self.switch_date.label.text = "Start date"
+        latest = ctx.latest_date()
+        for name, kind in (("move_in_date", "move_in"), ("switch_date", "switch")):
+            if name in self:
+                self[name].render_kw = {**self[name].render_kw, "min": ctx.earliest_date(kind).isoformat(),
+                                        "max": latest.isoformat()}
+        if "move_in_date" in self:
+            self.move_in_date.description = (
+                f"From today, {ctx.today:%B %-d, %Y}, to {latest:%B %-d, %Y}. "
+                "A same-day or next-day move-in may carry a priority connection fee.")
+        self.switch_date.description = (
+            f"From {ctx.earliest_date('switch'):%B %-d, %Y} to {latest:%B %-d, %Y}"
+            + (f", after the {ctx.rescission_days}-business-day cancellation period. "
+               "The utility charges a fee for a chosen date." if ctx.is_texas else "."))
 
     def _kind(self) -> str:
         if "enrollment_type" in self and self.enrollment_type.data == "move_in":
             return "move_in"
         return "switch"
+
+    def requested_date(self) -> dt.date | None:
+        """The start date asked for: the move-in date, a chosen switch date, or None (first available)."""
+        return self.move_in_date.data if self._kind() == "move_in" else self.switch_date.data
 
     def validate_esi_id(self, field: StringField) -> None:
         u = self.ctx.utility
@@ -304,24 +360,29 @@ class PremiseForm(StepForm):
         if problem:
             raise ValidationError(problem)
 
-    def validate_enrollment_type(self, field: RadioField) -> None:
-        if not field.data:
-            raise ValidationError("Choose switch or move-in.")
-
-    def validate_requested_date(self, field: DateField) -> None:
-        kind = self._kind()
-        if kind == "switch" and "start_timing" in self and self.start_timing.data != "self_selected":
+    def validate_move_in_date(self, field: DateField) -> None:
+        if self._kind() != "move_in":
             field.data, field.errors[:] = None, []
-            return  # first available date: nothing to choose
-        _require_date(field, "Enter the move-in date." if kind == "move_in"
-                      else "Enter the date you want the service to start.",
-                      "Enter a real date, for example 2026-12-01.")
-        earliest, latest = self.ctx.earliest_date(kind), self.ctx.latest_date()
-        if kind == "move_in" and field.data < self.ctx.today:
+            return  # a switch: this date is not asked
+        _require_date(field, "Enter the move-in date.", "Enter a real date, for example 2026-12-01.")
+        if field.data < self.ctx.earliest_date("move_in"):
             raise ValidationError("The move-in date cannot be in the past.")
+        self._not_too_late(field.data)
+
+    def validate_switch_date(self, field: DateField) -> None:
+        if self._kind() != "switch" or ("start_timing" in self and self.start_timing.data != "self_selected"):
+            field.data, field.errors[:] = None, []
+            return  # a move-in, or the first available date: nothing to choose
+        _require_date(field, "Enter the date you want the service to start.",
+                      "Enter a real date, for example 2026-12-01.")
+        earliest = self.ctx.earliest_date("switch")
         if field.data < earliest:
             raise ValidationError(f"The earliest date we can request is {earliest:%B %-d, %Y}.")
-        if field.data > latest:
+        self._not_too_late(field.data)
+
+    def _not_too_late(self, day: dt.date) -> None:
+        latest = self.ctx.latest_date()
+        if day > latest:
             raise ValidationError(f"The date must be within {self.ctx.state.max_days_ahead} days, "
                                   f"on or before {latest:%B %-d, %Y}.")
 
@@ -385,7 +446,7 @@ class ReviewForm(StepForm):
         """A form class with one required checkbox per (code, text) statement."""
         fields = {
             f"ack_{code}": BooleanField(text, validators=[InputRequired(
-                "Confirm this statement to enroll: " + text[:60].rstrip() + "…")])
+                f"Confirm this statement to enroll: “{_shorten(text)}”")])
             for code, text in statements
         }
         return type("ReviewForm", (cls,), fields)

@@ -68,7 +68,20 @@ def previous_step(steps: Sequence[StepLike], answers: Answers, slug: str) -> Opt
     return shown[i - 1] if i > 0 else None
 
 
+def counted(steps: Sequence[StepLike], answers: Answers) -> list[StepLike]:
+    """The steps that apply, or may still apply once the questions before them are answered.
+
+    A step may say so with `may_apply` (else `applies` is used): counting the longest path the
+    answers so far allow, the total only goes down as the customer answers, never up.
+    """
+    return [s for s in steps if (getattr(s, "may_apply", None) or s.applies)(answers)]
+
+
 def position(steps: Sequence[StepLike], answers: Answers, slug: str) -> tuple[int, int]:
-    """(number of `slug` among the applying steps, how many apply), for "Step 3 of 10"."""
-    slugs = [s.slug for s in visible(steps, answers)]
+    """(number of `slug` among the counted steps, how many are counted), for "Step 3 of 11".
+
+    The number is truthful (every step before `slug` is decided); the total is the most steps
+    the journey can still take, so it never grows while the customer goes on.
+    """
+    slugs = [s.slug for s in counted(steps, answers)]
     return slugs.index(slug) + 1, len(slugs)

@@ -17,6 +17,8 @@ class Row:
     value: str
     step: str | None
     anchor: str = ""
+    #: The value's language when it is not English ("Español").
+    lang: str = ""
 
 
 def _date(iso: str) -> str:
@@ -29,7 +31,7 @@ def summary(ctx: DraftContext) -> list[Row]:
     plan = ctx.plan
     rows = [
         Row("ZIP code", a["zip"], "zip"),
-        Row("Promo code", a.get("promo") or "None", "promo"),
+        Row("Promo code", a.get("promo") or "No promo code", "promo"),
         Row("Home or business", "Small business" if ctx.is_business else "Home", "customer-type"),
         Row("Utility", ctx.utility.name if ctx.utility else "", "utility" if len(ctx.utilities) > 1 else None),
         Row("How you heard about us", next((r.label for r in ctx.referral_sources if r.code == a.get("referral")), ""),
@@ -44,7 +46,8 @@ def summary(ctx: DraftContext) -> list[Row]:
             Row("Name", f"{a['first_name']} {a['last_name']}", "about-you", "first_name"),
             Row("Email", a["email"], "about-you", "email"),
             Row("Phone", format_phone(a["phone"]), "about-you", "phone"),
-            Row("Language", {"en": "English", "es": "Español"}[a["language"]], "about-you", "language"),
+            Row("Language", {"en": "English", "es": "Español"}[a["language"]], "about-you", "language",
+                "es" if a["language"] == "es" else ""),
             Row("Contact by", {"email": "Email", "phone": "Phone call", "text": "Text message"}[a["contact_method"]],
                 "about-you", "contact_method"),
         ]
@@ -68,7 +71,9 @@ def summary(ctx: DraftContext) -> list[Row]:
         rows.append(Row("ESI ID", a["esi_id"], "premise", "esi_id"))
         rows.append(Row("Enrollment type", "Move-in" if a.get("enrollment_type") == "move_in" else "Switch",
                         "premise", "enrollment_type"))
-    rows.append(Row("Start date", start_text(ctx), "premise", "requested_date"))
+    date_field = {"move_in": "move_in_date", "first_available": "start_timing-0"}.get(a.get("start_timing"),
+                                                                                   "switch_date")
+    rows.append(Row("Start date", start_text(ctx), "premise", date_field))
     if a.get("customer_status") != "existing":
         rows.append(Row("My Account username", a["username"], "credentials", "username"))
     return rows

@@ -9,7 +9,7 @@ import dataclasses
 import datetime as dt
 from typing import Any, Callable, Mapping
 
-from flask import current_app
+from flask import current_app, flash
 from flask_login import current_user, login_user
 from werkzeug.datastructures import MultiDict
 
@@ -41,6 +41,15 @@ def _not_another_premise(a: Answers) -> bool:
     return not a.get("another_premise")
 
 
+def _several_utilities_or_zip_unknown(a: Answers) -> bool:
+    return not a.get("utilities") or len(a["utilities"]) > 1
+
+
+def _new_customer_or_not_said(a: Answers) -> bool:
+    """New customers take the longer path (their details, a login) than existing ones (sign-in)."""
+    return a.get("customer_status") in (None, "new")
+
+
 def _save_customer_status(form: forms.StepForm, ctx: DraftContext) -> dict[str, Any]:
     out: dict[str, Any] = {"customer_status": form.customer_status.data}
     if out["customer_status"] == "existing" and current_user.is_authenticated:
@@ -66,6 +75,9 @@ class Step:
     form: type[forms.StepForm]
     done: Callable[[Answers], bool]
     applies: Callable[[Answers], bool] = always
+    #: For the step counter: applies, or may still apply when the answers it depends on are not
+    #: given yet (None: same as `applies`). Counting the longest path keeps the total from growing.
+    may_apply: Callable[[Answers], bool] | None = None
     load: Callable[[DraftContext], dict[str, Any]] | None = None
     save: Callable[[forms.StepForm, DraftContext], dict[str, Any]] | None = None
 
@@ -96,6 +108,13 @@ def _save_zip(form: forms.StepForm, ctx: DraftContext) -> dict[str, Any]:
     if len(utilities) == 1:
         out["utility"] = utilities[0].code
     return out
+
+
+def _save_promo(form: forms.StepForm, ctx: DraftContext) -> dict[str, Any]:
+    typed = (form.promo.data or "").strip()
+    if typed and form.without_code():
+        flash(f"You are continuing without the promo code {typed.upper()}.", "info")
+    return form.answers()
 
 
 def _save_sign_in(form: forms.StepForm, ctx: DraftContext) -> dict[str, Any]:
@@ -133,14 +152,18 @@ def _save_about_you(form: forms.StepForm, ctx: DraftContext) -> dict[str, Any]:
 
 def _load_premise(ctx: DraftContext) -> dict[str, Any]:
     data = _default_load(forms.PremiseForm)(ctx)
-    if data.get("requested_date"):
-        data["requested_date"] = dt.date.fromisoformat(data["requested_date"])
+    if ctx.answers.get("requested_date"):
+        field = "move_in_date" if ctx.answers.get("enrollment_type") == "move_in" else "switch_date"
+        data[field] = dt.date.fromisoformat(ctx.answers["requested_date"])
     return data
 
 
 def _save_premise(form: forms.StepForm, ctx: DraftContext) -> dict[str, Any]:
     out = form.answers()
-    out["requested_date"] = out["requested_date"].isoformat() if out.get("requested_date") else None
+    for field in ("move_in_date", "switch_date"):  # stored once, as requested_date
+        out.pop(field, None)
+    requested = form.requested_date()
+    out["requested_date"] = requested.isoformat() if requested else None
     if out.get("billing_same") == "yes":
         for key in ("billing_line1", "billing_line2", "billing_city", "billing_state", "billing_zip"):
             out[key] = ""
@@ -164,11 +187,11 @@ def _save_credentials(form: forms.StepForm, ctx: DraftContext) -> dict[str, Any]
 STEPS: tuple[Step, ...] = (
     Step("zip", "Your ZIP code", forms.ZipForm, done=lambda a: bool(a.get("utilities")),
          save=_save_zip),
-    Step("promo", "Promo code", forms.PromoForm, done=lambda a: "promo" in a),
+    Step("promo", "Promo code", forms.PromoForm, done=lambda a: "promo" in a, save=_save_promo),
     Step("customer-type", "Home or business", forms.CustomerTypeForm,
          done=lambda a: "customer_type" in a),
     Step("utility", "Your utility", forms.UtilityForm, done=lambda a: "utility" in a,
-         applies=lambda a: len(a.get("utilities") or []) > 1),
+         applies=lambda a: len(a.get("utilities") or []) > 1, may_apply=_several_utilities_or_zip_unknown),
     Step("referral", "How you heard about us", forms.ReferralForm, done=lambda a: "referral" in a),
     Step("plans", "Choose a plan", forms.PlanForm, done=lambda a: "plan" in a),
     Step("customer", "New or existing customer", forms.CustomerStatusForm,
@@ -178,12 +201,12 @@ STEPS: tuple[Step, ...] = (
     Step("about-you", "About you", forms.AboutYouForm,
          done=lambda a: "first_name" in a and (a.get("state") != "TX" or "identity_enc" in a)
          and (a.get("customer_type") != "commercial" or bool(a.get("business_name"))),
-         applies=_new_customer, load=_load_about_you, save=_save_about_you),
+         applies=_new_customer, may_apply=_new_customer_or_not_said, load=_load_about_you, save=_save_about_you),
     Step("premise", "Service address", forms.PremiseForm,
          done=lambda a: "service_line1" in a and (a.get("state") != "TX" or bool(a.get("esi_id"))),
          load=_load_premise, save=_save_premise),
     Step("credentials", "Create your My Account login", forms.CredentialsForm,
-         done=lambda a: "password_hash" in a, applies=_new_customer,
+         done=lambda a: "password_hash" in a, applies=_new_customer, may_apply=_new_customer_or_not_said,
          load=_load_credentials, save=_save_credentials),
     Step("review", "Check your answers", forms.ReviewForm, done=lambda a: False),
 )

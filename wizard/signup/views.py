@@ -62,8 +62,7 @@ def _context(draft: Draft | None) -> DraftContext:
 
 
 def _page(step: Step, form: Any, ctx: DraftContext, status: int = 200, **extra: Any) -> Response:
-    # Until the customer says otherwise, count the steps of a new customer's path.
-    number, total = journey.position(STEPS, {"customer_status": "new", **ctx.answers}, step.slug)
+    number, total = journey.position(STEPS, ctx.answers, step.slug)
     previous = journey.previous_step(STEPS, ctx.answers, step.slug)
     return render_page(step.template, status, title=step.title, step=step, form=form, ctx=ctx, number=number,
                        total=total, previous=previous, changing=bool(request.args.get("change")),
