@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Optional
 
+import pytest
 from sqlalchemy import select
 
 from wizard.core import dates
@@ -434,3 +435,19 @@ def test_spanish_is_marked_as_spanish(wizard):
     row = next(r for r in review.all("div", class_="summary-row") if r.one("dt").text == "Language")
     value = row.all("dd")[0]
     assert (value.text, value.attrs.get("lang")) == ("Español", "es")
+
+
+@pytest.mark.parametrize("billing_same", ["yes", "no"])
+def test_every_change_link_on_review_lands_on_its_field(wizard, billing_same):
+    answers = {**DALLAS_SWITCH}
+    if billing_same == "no":
+        answers["premise"] = {**answers["premise"], "billing_same": "no", "billing_line1": "PO Box 12",
+                              "billing_city": "Austin", "billing_state": "TX", "billing_zip": "78701"}
+    wizard.walk(answers, until="review")
+    review = wizard.get("/signup/review", follow_redirects=True)
+    assert "Check your answers" in review.get_data(as_text=True)
+    links = re.findall(r'href="(/signup/[a-z-]+\?change=1)#([^"]+)"', review.get_data(as_text=True))
+    assert len(links) >= 10
+    for path, anchor in links:
+        page = wizard.get(path.replace("&amp;", "&"), follow_redirects=True).get_data(as_text=True)
+        assert f'id="{anchor}"' in page, f"Change link {path}#{anchor} points at no field"

@@ -46,10 +46,10 @@ def summary(ctx: DraftContext) -> list[Row]:
             Row("Name", f"{a['first_name']} {a['last_name']}", "about-you", "first_name"),
             Row("Email", a["email"], "about-you", "email"),
             Row("Phone", format_phone(a["phone"]), "about-you", "phone"),
-            Row("Language", {"en": "English", "es": "Español"}[a["language"]], "about-you", "language",
+            Row("Language", {"en": "English", "es": "Español"}[a["language"]], "about-you", "language-0",
                 "es" if a["language"] == "es" else ""),
             Row("Contact by", {"email": "Email", "phone": "Phone call", "text": "Text message"}[a["contact_method"]],
-                "about-you", "contact_method"),
+                "about-you", "contact_method-0"),
         ]
         if ctx.is_business:
             rows += [Row("Business name", a.get("business_name", ""), "about-you", "business_name"),
@@ -66,11 +66,11 @@ def summary(ctx: DraftContext) -> list[Row]:
                                          f"{a['billing_state']} {a['billing_zip']}") if x)
     else:
         billing = "Same as service address"
-    rows.append(Row("Billing address", billing, "premise", "billing_same"))
+    rows.append(Row("Billing address", billing, "premise", "billing_same-0"))
     if ctx.is_texas:
         rows.append(Row("ESI ID", a["esi_id"], "premise", "esi_id"))
         rows.append(Row("Enrollment type", "Move-in" if a.get("enrollment_type") == "move_in" else "Switch",
-                        "premise", "enrollment_type"))
+                        "premise", "enrollment_type-0"))
     date_field = {"move_in": "move_in_date", "first_available": "start_timing-0"}.get(a.get("start_timing"),
                                                                                    "switch_date")
     rows.append(Row("Start date", start_text(ctx), "premise", date_field))
