@@ -12,6 +12,7 @@ from billing import Status
 from billing.models import Enrollment
 from wizard.core.extensions import db, limiter
 from wizard.core.forms import SafeForm
+from wizard.core.redirects import safe_next
 from wizard.core.rendering import render_page
 from wizard.signup.drafts import SESSION_KEY
 
@@ -98,9 +99,7 @@ def login() -> Response:
             session[SESSION_KEY] = draft_id
         session.permanent = True  # the draft survives closing the browser, signed in or not
         login_user(form.account)
-        target = request.args.get("next", "")
-        return redirect(target if target.startswith("/") and not target.startswith("//")
-                        else url_for("account.home"), 303)
+        return redirect(safe_next(request.args.get("next"), url_for("account.home")), 303)
     status = 422 if request.method == "POST" else 200
     return render_page("account/login.html", status, title="Sign in to My Account", form=form)
 
