@@ -4,11 +4,11 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, request, session, url_for
-from flask_login import current_user, login_user
+from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from billing.models import Enrollment
-from wizard.account.logins import account_of
+from wizard.account.logins import account_of, sign_in
 from wizard.catalog import offers as catalog
 from wizard.catalog.models import State
 from wizard.core import dates
@@ -190,7 +190,7 @@ def _submit(draft: Draft, ctx: DraftContext, supplier: str) -> Response:
     funnel.record(db.session, draft.id, funnel.COMPLETED, enrollment.affiliate_code)
     db.session.commit()
     if not existing:
-        login_user(account_of(enrollment.customer_id))
+        sign_in(account_of(enrollment.customer_id))
     if request.form.get("another"):
         drafts.start(start_another_premise(current_user))
         flash(f"Enrollment {enrollment.number} is submitted. Now tell us about the next address.", "success")
