@@ -105,6 +105,8 @@ class Settings:
     ACCOUNT_LOCK_AFTER = ADMIN_LOCK_AFTER
     ACCOUNT_LOCK_BASE = ADMIN_LOCK_BASE
     ACCOUNT_LOCK_MAX = ADMIN_LOCK_MAX
+    #: Usernames tried at the credentials step per address: "taken" must not become a directory.
+    AVAILABILITY_RATE_LIMIT = os.environ.get("AVAILABILITY_RATE_LIMIT", "10 per minute;30 per hour")
     #: Largest plan document upload.
     MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
     #: Largest request (a ZIP map upload of every US ZIP is about 1 MB).

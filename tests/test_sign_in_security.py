@@ -295,6 +295,22 @@ def test_an_unknown_name_costs_one_argon2_verification_like_a_known_one(app, mon
     assert hashes.calls == 1  # the stand-in hash, once for the three forms and every unknown name
 
 
+# --- the rate limit on username availability ------------------------------------------------
+
+def test_username_availability_checks_are_rate_limited_per_address(make_app):
+    app = make_app(RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI="memory://", AVAILABILITY_RATE_LIMIT="3 per minute")
+    make_account(app)
+    wizard = Wizard(app.test_client())
+    wizard.walk(until="credentials")
+    for name in ("ana.garza", "Ana.Garza", "ANA.GARZA"):
+        probe = wizard.post("/signup/credentials", {"username": name, "password": ""})
+        assert probe.status_code == 422 and "That username is taken. Choose another one." in errors(probe)
+    refused = wizard.post("/signup/credentials", {"username": "ana.garza", "password": ""})
+    assert refused.status_code == 429
+    assert "Too many attempts" in text(refused) and "Wait a minute, then try again." in text(refused)
+    assert "taken" not in text(refused)
+
+
 # --- 5. customers' logins lock like staff's --------------------------------------------------
 
 def test_repeated_failures_lock_a_customer_login_for_growing_times(app, session):

@@ -46,6 +46,15 @@ def _not_sign_in() -> bool:
     return request.method != "POST" or request.view_args.get("slug") != "sign-in"
 
 
+def _availability_limit() -> str:
+    return current_app.config["AVAILABILITY_RATE_LIMIT"]
+
+
+def _not_availability_check() -> bool:
+    """Each credentials POST asks whether a username is free: counted, so "taken" lists nobody."""
+    return request.method != "POST" or request.view_args.get("slug") != "credentials"
+
+
 def step_url(slug: str, **args: Any) -> str:
     """URL of a step (review has its own route)."""
     if slug == "review":
@@ -84,6 +93,7 @@ def start() -> Response:
 @bp.route("/<slug>", methods=["GET", "POST"])
 @limiter.limit(_lookup_limit, exempt_when=_not_lookup, scope="lookup")
 @limiter.limit(_login_limit, exempt_when=_not_sign_in, scope="sign-in")
+@limiter.limit(_availability_limit, exempt_when=_not_availability_check, scope="availability")
 def step(slug: str) -> Response:
     """Show a step, or take its answer and go on to the next one."""
     step = BY_SLUG.get(slug)
