@@ -99,6 +99,16 @@ class Settings:
     ADMIN_LOCK_AFTER = 5
     ADMIN_LOCK_BASE = dt.timedelta(minutes=1)
     ADMIN_LOCK_MAX = dt.timedelta(hours=1)
+    # My Account: server-side sessions as the admin's (the cookie keeps only a random token),
+    # ended at sign-out, after ACCOUNT_IDLE_MINUTES without a request or ACCOUNT_MAX_HOURS.
+    ACCOUNT_IDLE_TIMEOUT = dt.timedelta(minutes=_env_int("ACCOUNT_IDLE_MINUTES", 30))
+    ACCOUNT_SESSION_MAX_AGE = dt.timedelta(hours=_env_int("ACCOUNT_MAX_HOURS", 12))
+    #: Customers' failed sign-ins lock their login as staff's do.
+    ACCOUNT_LOCK_AFTER = ADMIN_LOCK_AFTER
+    ACCOUNT_LOCK_BASE = ADMIN_LOCK_BASE
+    ACCOUNT_LOCK_MAX = ADMIN_LOCK_MAX
+    #: Usernames tried at the credentials step per address: "taken" must not become a directory.
+    AVAILABILITY_RATE_LIMIT = os.environ.get("AVAILABILITY_RATE_LIMIT", "10 per minute;30 per hour")
     #: Largest plan document upload.
     MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
     #: Largest request (a ZIP map upload of every US ZIP is about 1 MB).

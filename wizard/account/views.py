@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, request, session, url_for
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 from wtforms import PasswordField, StringField
@@ -12,10 +12,11 @@ from billing import Status
 from billing.models import Enrollment
 from wizard.core.extensions import db, limiter
 from wizard.core.forms import SafeForm
+from wizard.core.redirects import safe_next
 from wizard.core.rendering import render_page
 from wizard.signup.drafts import SESSION_KEY
 
-from .logins import authenticate
+from .logins import SIGN_IN_FAILURE, authenticate, sign_in, sign_out
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
@@ -72,7 +73,7 @@ class LoginForm(SafeForm):
     def validate_password(self, field: PasswordField) -> None:
         self.account = authenticate((self.username.data or "").strip(), field.data or "")
         if self.account is None:
-            raise ValidationError("The username or password is not right. Check them and try again.")
+            raise ValidationError(SIGN_IN_FAILURE)
 
 
 @bp.get("/")
@@ -89,26 +90,25 @@ def home() -> Response:
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
 def login() -> Response:
-    """Sign in; the session is renewed so an earlier cookie cannot ride along."""
+    """Sign in: a new server-side session, and the cookie renewed so nothing earlier rides along."""
     form = LoginForm()
     if form.validate_on_submit():
         draft_id = session.get(SESSION_KEY)
+        sign_out()  # a session this browser had before ends on the server too
         session.clear()
         if draft_id:
             session[SESSION_KEY] = draft_id
         session.permanent = True  # the draft survives closing the browser, signed in or not
-        login_user(form.account)
-        target = request.args.get("next", "")
-        return redirect(target if target.startswith("/") and not target.startswith("//")
-                        else url_for("account.home"), 303)
+        sign_in(form.account)
+        return redirect(safe_next(request.args.get("next"), url_for("account.home")), 303)
     status = 422 if request.method == "POST" else 200
     return render_page("account/login.html", status, title="Sign in to My Account", form=form)
 
 
 @bp.post("/logout")
 def logout() -> Response:
-    """Sign out and forget the session (and any draft in it)."""
-    logout_user()
+    """Sign out: the server forgets the session, so a copy of the cookie opens nothing."""
+    sign_out()
     session.clear()
     flash("You are signed out.", "success")
     return redirect(url_for("account.login"), 303)

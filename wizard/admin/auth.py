@@ -10,6 +10,8 @@ from wtforms.validators import InputRequired
 from billing import Status
 from wizard.core.extensions import db, limiter
 from wizard.core.forms import SafeForm
+from wizard.core.redirects import safe_next
+from wizard.core.sessions import ADMIN_PREFIX
 
 from . import staff_accounts
 from .guard import bp, record, requires, staff
@@ -25,7 +27,7 @@ class StaffLoginForm(SafeForm):
 
 
 def _safe_next(target: str) -> str:
-    return target if target.startswith("/admin") and not target.startswith("//") else url_for("admin.home")
+    return safe_next(target, url_for("admin.home"), under=ADMIN_PREFIX)
 
 
 @bp.route("/login", methods=["GET", "POST"])

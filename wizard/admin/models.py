@@ -8,6 +8,7 @@ from flask_login import UserMixin
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from wizard.core.login_sessions import SessionColumns
 from wizard.core.models import Base, utcnow
 
 ROLES = ("marketing", "operations", "admin")
@@ -40,16 +41,12 @@ class Staff(UserMixin, Base):
         return self.active and (self.role == "admin" or self.role in roles)
 
 
-class StaffSession(Base):
+class StaffSession(SessionColumns, Base):
     """A signed-in admin session; deleting the row signs it out everywhere at once."""
 
     __tablename__ = "staff_session"
 
-    #: SHA-256 of the token in the cookie, so a database read does not yield live sessions.
-    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"), index=True)
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-    last_seen_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     staff: Mapped[Staff] = relationship()
 

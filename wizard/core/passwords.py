@@ -1,13 +1,15 @@
 """argon2id password hashing with the app's configured cost."""
 from __future__ import annotations
 
+import secrets
+
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 
-# A real hash to verify against when the username is unknown, so that a failed login takes
-# as long whether or not the account exists.
-_DUMMY = {}
+#: One real hash per set of argon2 parameters, verified against when the name is unknown, so a
+#: failed sign-in does the same work (one verification, no hashing) whether or not it exists.
+_DUMMY: dict[tuple[int, int, int], str] = {}
 
 
 def hasher() -> PasswordHasher:
@@ -22,14 +24,21 @@ def hash_password(password: str) -> str:
     return hasher().hash(password)
 
 
+def dummy_hash(ph: PasswordHasher) -> str:
+    """The stand-in hash for `ph`'s parameters, made on first use only (of a random secret)."""
+    key = (ph.time_cost, ph.memory_cost, ph.parallelism)
+    if key not in _DUMMY:  # two threads may both make one: harmless, the last one is kept
+        _DUMMY[key] = ph.hash(secrets.token_urlsafe(32))
+    return _DUMMY[key]
+
+
 def verify_password(password_hash: str | None, password: str) -> bool:
-    """True when `password` matches `password_hash`; spends the same time when there is none."""
+    """True when `password` matches `password_hash`; the same work, and False, when there is none."""
     ph = hasher()
-    if password_hash is None:
-        key = (ph.time_cost, ph.memory_cost)
-        password_hash = _DUMMY.setdefault(key, ph.hash("not-a-real-password"))
-        password = password + "x"
     try:
+        if password_hash is None:
+            ph.verify(dummy_hash(ph), password)
+            return False
         return ph.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False

@@ -24,7 +24,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, StopValidation, ValidationError
 
-from wizard.account.logins import authenticate
+from wizard.account.logins import SIGN_IN_FAILURE, authenticate
 from wizard.account.models import Account
 from wizard.core import validators as rules
 from wizard.core.extensions import db
@@ -186,7 +186,7 @@ class SignInForm(StepForm):
         """Credentials must match an account; the message does not say which part was wrong."""
         self.account = authenticate(self.username.data or "", field.data or "")
         if self.account is None:
-            raise ValidationError("The username or password is not right. Check them and try again.")
+            raise ValidationError(SIGN_IN_FAILURE)
 
 
 class AboutYouForm(StepForm):

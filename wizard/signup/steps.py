@@ -10,12 +10,12 @@ import datetime as dt
 from typing import Any, Callable, Mapping
 
 from flask import current_app, flash
-from flask_login import current_user, login_user
+from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
+from wizard.account.logins import sign_in
 from wizard.catalog import offers as catalog
-from wizard.core.extensions import db
-from wizard.core.passwords import hash_password, needs_rehash
+from wizard.core.passwords import hash_password
 from wizard.core.validators import format_phone
 
 from . import forms
@@ -118,11 +118,8 @@ def _save_promo(form: forms.StepForm, ctx: DraftContext) -> dict[str, Any]:
 
 
 def _save_sign_in(form: forms.StepForm, ctx: DraftContext) -> dict[str, Any]:
-    account = form.account  # set by SignInForm validation
-    if needs_rehash(account.password_hash):
-        account.password_hash = hash_password(form.password.data)
-        db.session.commit()
-    login_user(account)
+    account = form.account  # set by SignInForm validation (which also upgraded an outdated hash)
+    sign_in(account)
     return {"account_id": account.id, "account_via": "sign-in"}
 
 

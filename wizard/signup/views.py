@@ -4,11 +4,11 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, request, session, url_for
-from flask_login import current_user, login_user
+from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from billing.models import Enrollment
-from wizard.account.logins import account_of
+from wizard.account.logins import account_of, sign_in
 from wizard.catalog import offers as catalog
 from wizard.catalog.models import State
 from wizard.core import dates
@@ -44,6 +44,15 @@ def _not_lookup() -> bool:
 
 def _not_sign_in() -> bool:
     return request.method != "POST" or request.view_args.get("slug") != "sign-in"
+
+
+def _availability_limit() -> str:
+    return current_app.config["AVAILABILITY_RATE_LIMIT"]
+
+
+def _not_availability_check() -> bool:
+    """Each credentials POST asks whether a username is free: counted, so "taken" lists nobody."""
+    return request.method != "POST" or request.view_args.get("slug") != "credentials"
 
 
 def step_url(slug: str, **args: Any) -> str:
@@ -83,6 +92,7 @@ def start() -> Response:
 @bp.route("/<slug>", methods=["GET", "POST"])
 @limiter.limit(_lookup_limit, exempt_when=_not_lookup, scope="lookup")
 @limiter.limit(_login_limit, exempt_when=_not_sign_in, scope="sign-in")
+@limiter.limit(_availability_limit, exempt_when=_not_availability_check, scope="availability")
 def step(slug: str) -> Response:
     """Show a step, or take its answer and go on to the next one."""
     step = BY_SLUG.get(slug)
@@ -189,7 +199,7 @@ def _submit(draft: Draft, ctx: DraftContext, supplier: str) -> Response:
     funnel.record(db.session, draft.id, funnel.COMPLETED, enrollment.affiliate_code)
     db.session.commit()
     if not existing:
-        login_user(account_of(enrollment.customer_id))
+        sign_in(account_of(enrollment.customer_id))
     if request.form.get("another"):
         drafts.start(start_another_premise(current_user))
         flash(f"Enrollment {enrollment.number} is submitted. Now tell us about the next address.", "success")
