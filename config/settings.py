@@ -99,8 +99,11 @@ class Settings:
     ADMIN_LOCK_MAX = dt.timedelta(hours=1)
     #: Largest plan document upload.
     MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
-    #: Largest request (a ZIP map upload of every US ZIP is about 1 MB).
-    MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+    #: Largest request on the admin's upload pages (a ZIP map of every US ZIP is about 1 MB).
+    MAX_UPLOAD_BYTES = 16 * 1024 * 1024
+    #: Largest request anywhere else, and largest form field: every form is a few KB.
+    MAX_CONTENT_LENGTH = 256 * 1024
+    MAX_FORM_MEMORY_SIZE = 128 * 1024  # above the multipart parser's 64 KiB chunk: uploads stream through
 
 
 class TestSettings(Settings):

@@ -14,6 +14,7 @@ from werkzeug.wrappers import Response
 import billing
 from wizard.core.extensions import compress, csrf, db, htmx, limiter, login_manager
 from wizard.core.rendering import render_page
+from wizard.core.request_limits import SizedRequest
 from wizard.core.sessions import AreaSessionInterface, in_admin
 
 from .core import assets, cli, filters
@@ -26,6 +27,7 @@ def create_app(test_config: Optional[Mapping[str, Any]] = None) -> Flask:
     """Build the app: settings, extensions, blueprints, error handlers, commands, database."""
     app = Flask(__name__, instance_path=os.environ.get("INSTANCE_PATH") or None,
                 instance_relative_config=True)
+    app.request_class = SizedRequest
     testing = bool(test_config and test_config.get("TESTING"))
     app.config.from_object("config.settings.TestSettings" if testing else "config.settings.Settings")
     app.jinja_env.trim_blocks = app.jinja_env.lstrip_blocks = True
@@ -112,8 +114,8 @@ ERROR_TEXT = {
           "Your answers so far are saved: go back to the signup to carry on."),
     403: ("You can't use that page", "Your staff role does not include this page. "
           "Ask an admin if you need it."),
-    413: ("That file is too large", "Nothing was saved. Uploads can be at most 16 MB "
-          "(plan documents at most 5 MB): go back and choose a smaller file."),
+    413: ("That was too much to send", "Nothing was kept from that page: it was far longer than any answer "
+          "can be. Go back and check what you typed. Your answers so far are saved."),
     404: ("Page not found", "If you typed the address, check it is correct."),
     405: ("Page not found", "That page cannot be used this way."),
     429: ("Too many attempts", "You have tried this too many times in a short while. "
@@ -129,6 +131,8 @@ ADMIN_ERROR_TEXT = {
           "Go back, reload the page and send it again."),
     429: ("Too many attempts", "You have tried this too many times in a short while. "
           "Wait a minute, then try again."),
+    413: ("That is too large", "Nothing was saved. Uploads can be at most 16 MB "
+          "(plan documents at most 5 MB), other forms far less: go back and send a smaller file or shorter text."),
     500: ("Sorry, something went wrong", "Try again in a moment. If it happens again, "
           "tell the team that runs this service what you were doing."),
 }

@@ -19,6 +19,7 @@ from wizard.catalog.models import Plan, PlanVisibility, State
 from wizard.core.dates import today
 from wizard.core.extensions import db
 from wizard.core.forms import SafeForm
+from wizard.core.request_limits import accepts_upload
 
 from .audit import changes, snapshot
 from .fields import form_page, get_or_404
@@ -224,6 +225,7 @@ def plan_visibility_end(code: str, row_id: int) -> Response:
 
 @bp.post("/plans/<code>/documents")
 @requires("marketing")
+@accepts_upload
 def plan_document_add(code: str) -> Response | tuple[str, int]:
     """A new version of the EFL, TOS or YRAC: customers see it from the next request."""
     plan = get_or_404(Plan, code)
