@@ -35,7 +35,8 @@ def post_fork(server, worker):
         from wizard.core.extensions import db
 
         db.engine(app).dispose(close=False)
-# Behind a load balancer: trust its X-Forwarded-* headers only from these addresses.
+# Behind a load balancer: trust its X-Forwarded-* headers only from these addresses. (The app
+# itself takes the client's address from X-Forwarded-For only with PROXY_TRUSTED_HOPS set.)
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 accesslog = os.environ.get("ACCESS_LOG", "-")
 # The path only (%(U)s): query strings never reach the logs.

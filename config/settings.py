@@ -79,6 +79,10 @@ class Settings:
     BILLING_DRAIN_IN_PROCESS = _env_bool("BILLING_DRAIN_IN_PROCESS", DATABASE_URL is None)
     BILLING_DRAIN_INTERVAL = float(os.environ.get("BILLING_DRAIN_INTERVAL", 5))
 
+    # Proxies in front of the app whose X-Forwarded-For/-Proto are trusted (a load balancer: 1).
+    # 0 trusts none: the client's address is the connection's, and a customer cannot spoof it.
+    PROXY_TRUSTED_HOPS = _env_int("PROXY_TRUSTED_HOPS", 0)
+
     # Counters shared by every process and host through Redis; in memory on the embedded default.
     RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL", "memory://")
     COMPRESS_ALGORITHM = "gzip"

@@ -8,8 +8,10 @@ import io
 import json
 from html import unescape
 
+import pytest
 from sqlalchemy import select
 
+from billing.models import Enrollment
 from wizard.signup import drafts
 from wizard.signup.models import Draft
 
@@ -80,3 +82,45 @@ def test_an_oversized_admin_form_is_refused_with_the_admin_page(app):
     response = admin.post("/admin/promos/new", {"code": "X" * 300_000})
     assert response.status_code == 413
     assert "Uploads can be at most 16 MB" in unescape(response.text)
+
+
+# --- item 5: the client's address behind a proxy --------------------------------------------------
+
+BALANCER = "10.0.0.5"
+
+
+def through_balancer(app, forwarded_for: str) -> Wizard:
+    """A customer reaching the app through a load balancer that adds X-Forwarded-For."""
+    client = app.test_client()
+    client.environ_base.update(REMOTE_ADDR=BALANCER, HTTP_X_FORWARDED_FOR=forwarded_for)
+    return Wizard(client)
+
+
+def consent_ip(session) -> str:
+    session.expire_all()
+    return session.scalar(select(Enrollment)).consent["ip"]
+
+
+@pytest.mark.parametrize("hops, recorded", [(1, "203.0.113.7"), (0, BALANCER)])
+def test_the_consent_record_stores_the_customers_address_only_from_a_trusted_proxy(make_app, session, hops,
+                                                                                   recorded):
+    customer = through_balancer(make_app(PROXY_TRUSTED_HOPS=hops), "203.0.113.7")
+    customer.walk()
+    assert customer.submit().location.endswith("/signup/confirmation")
+    assert consent_ip(session) == recorded
+
+
+def test_behind_a_trusted_proxy_each_customer_has_their_own_rate_limit(make_app):
+    app = make_app(PROXY_TRUSTED_HOPS=1, RATELIMIT_ENABLED=True, LOOKUP_RATE_LIMIT="2 per minute")
+    first, second = through_balancer(app, "203.0.113.7"), through_balancer(app, "198.51.100.9")
+    assert [first.post("/signup/zip", {"zip": "75201"}).status_code for _ in range(3)] == [303, 303, 429]
+    assert second.post("/signup/zip", {"zip": "75201"}).status_code == 303  # not the first one's bucket
+
+
+def test_without_a_trusted_proxy_a_forged_forwarded_for_does_not_escape_the_rate_limit(make_app):
+    app = make_app(RATELIMIT_ENABLED=True, LOOKUP_RATE_LIMIT="2 per minute")  # PROXY_TRUSTED_HOPS: 0
+    customer = through_balancer(app, "203.0.113.7")
+    assert [customer.post("/signup/zip", {"zip": "75201"}).status_code for _ in range(2)] == [303, 303]
+    customer.client.environ_base["HTTP_X_FORWARDED_FOR"] = "198.51.100.9"  # pretends to be someone else
+    limited = customer.post("/signup/zip", {"zip": "75201"})
+    assert limited.status_code == 429 and "Too many attempts" in limited.get_data(as_text=True)

@@ -9,6 +9,7 @@ from typing import Any, Mapping, Optional
 from flask import Flask, abort, make_response, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response
 
 import billing
@@ -34,6 +35,7 @@ def create_app(test_config: Optional[Mapping[str, Any]] = None) -> Flask:
     if test_config:
         app.config.from_mapping(test_config)
     configure_instance(app)
+    register_proxy(app)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
@@ -75,6 +77,17 @@ def _instance_secret(path: Path, generate: Any) -> str:
         with os.fdopen(fd, "w") as fh:
             fh.write(generate())
     return path.read_text().strip()
+
+
+def register_proxy(app: Flask) -> None:
+    """Behind PROXY_TRUSTED_HOPS proxies, take the client's address and scheme from their headers.
+
+    Rate limits and the consent record read `request.remote_addr`: without this, behind a load
+    balancer every customer would share its address. With 0 hops the headers are ignored.
+    """
+    hops = app.config["PROXY_TRUSTED_HOPS"]
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
 
 def register_extensions(app: Flask) -> None:
