@@ -6,12 +6,16 @@ from __future__ import annotations
 
 import io
 import json
+import re
+from concurrent.futures import ThreadPoolExecutor
 from html import unescape
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
 
 from billing.models import Enrollment
+from wizard.admin.models import AuditEntry
 from wizard.signup import drafts
 from wizard.signup.models import Draft
 
@@ -124,3 +128,50 @@ def test_without_a_trusted_proxy_a_forged_forwarded_for_does_not_escape_the_rate
     customer.client.environ_base["HTTP_X_FORWARDED_FOR"] = "198.51.100.9"  # pretends to be someone else
     limited = customer.post("/signup/zip", {"zip": "75201"})
     assert limited.status_code == 429 and "Too many attempts" in limited.get_data(as_text=True)
+
+
+# --- item 6: lower ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("role, path, status, message", [
+    ("operations", "/admin/enrollments", 422, "Enter a page number from 1 to 100,000."),
+    ("marketing", "/admin/plans", 422, "Enter a page number from 1 to 100,000."),
+    ("admin", "/admin/audit", 404, "Page not found"),
+])
+def test_a_page_number_past_any_list_is_refused_plainly(app, role, path, status, message):
+    staff = signed_in(app, role)
+    for page in ("99999999999999999999", "100001", "0", "-1", "1e3", "٣"):
+        response = staff.get(f"{path}?page={page}")
+        assert response.status_code == status, (page, response.status_code)
+        assert message in unescape(response.text)
+    assert staff.get(f"{path}?page=100000").status_code in (200, 404)  # the largest page one may ask for
+
+
+def test_two_staff_changing_the_same_row_at_once_get_a_reload_page_not_a_500(app, session, caplog):
+    first = signed_in(app, "marketing", "first@example.com")
+    second = signed_in(app, "marketing", "second@example.com")
+    page = second.get("/admin/plans/SAVER12").text
+    row = re.findall(r"/admin/plans/SAVER12/visibility/(\d+)/end", page)[-1]  # the web row
+    fired = []
+
+    def first_removes_it_meanwhile(flushing, _context, _instances):
+        """The second's change is read and about to be written when the first's removal commits."""
+        if not fired:
+            fired.append("second")
+            with ThreadPoolExecutor(1) as other:  # another thread: the first's own request and session
+                removal = other.submit(first.post, f"/admin/plans/SAVER12/visibility/{row}/remove")
+                fired.append(removal.result(timeout=60).status_code)
+
+    event.listen(Session, "before_flush", first_removes_it_meanwhile)
+    try:
+        response = second.post(f"/admin/plans/SAVER12/visibility/{row}/end")
+    finally:
+        event.remove(Session, "before_flush", first_removes_it_meanwhile)
+    assert fired == ["second", 303]
+    assert response.status_code == 409
+    assert "Someone else changed this" in unescape(response.text)
+    assert "Reload the page to see the current version" in unescape(response.text)
+    assert "conflict on POST /admin/plans/SAVER12/visibility" in caplog.text
+    session.expire_all()
+    actions = session.scalars(select(AuditEntry.action).where(AuditEntry.entity_type == "visibility")).all()
+    assert actions == ["hide"]  # the first's removal; the second's change left nothing behind
+    assert second.get("/admin/plans/SAVER12").status_code == 200  # reloading works

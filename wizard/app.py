@@ -6,8 +6,9 @@ import secrets
 from pathlib import Path
 from typing import Any, Mapping, Optional
 
-from flask import Flask, abort, make_response, redirect, render_template, request, url_for
+from flask import Flask, abort, g, make_response, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response
@@ -131,6 +132,8 @@ ERROR_TEXT = {
           "can be. Go back and check what you typed. Your answers so far are saved."),
     404: ("Page not found", "If you typed the address, check it is correct."),
     405: ("Page not found", "That page cannot be used this way."),
+    409: ("Someone else changed this", "Someone else changed this at the same moment, so your change was "
+          "not saved. Reload the page to see the current version, then make your change again."),
     429: ("Too many attempts", "You have tried this too many times in a short while. "
           "Wait a minute, then try again. Your answers so far are saved."),
     500: ("Sorry, something went wrong", "Your answers so far are saved. Try again in a moment."),
@@ -158,6 +161,12 @@ def register_errorhandlers(app: Flask) -> None:
         code = error.code if isinstance(error, HTTPException) and error.code in ERROR_TEXT else 500
         if isinstance(error, CSRFError):
             code = 400
+        if isinstance(error, StaleDataError):  # a row changed or went between reading and writing it
+            code = 409
+            app.logger.warning("conflict on %s %s: %s", request.method, request.path, error)
+        elif not isinstance(error, HTTPException):
+            app.logger.error("unexpected error on %s %s", request.method, request.path, exc_info=error)
+        _roll_back()  # a failed flush leaves the session unusable: the page below reads the database
         if in_admin():
             title, text = ADMIN_ERROR_TEXT[code]
             return make_response(render_template("admin/error.html", title=title, heading=title, text=text), code)
@@ -166,8 +175,16 @@ def register_errorhandlers(app: Flask) -> None:
 
     app.register_error_handler(HTTPException, handle)
     app.register_error_handler(CSRFError, handle)
+    app.register_error_handler(StaleDataError, handle)
     if not app.testing:  # tests let unexpected errors surface as failures
         app.register_error_handler(Exception, handle)
+
+
+def _roll_back() -> None:
+    """Roll back the request's database session, if it opened one."""
+    session = g.get("db_session")
+    if session is not None:
+        session.rollback()
 
 
 def register_url_guard(app: Flask) -> None:
