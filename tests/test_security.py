@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
+from billing.filedrop import FileDrop
 from billing.models import Enrollment
 from wizard.admin.models import AuditEntry
 from wizard.signup import drafts
@@ -175,3 +176,26 @@ def test_two_staff_changing_the_same_row_at_once_get_a_reload_page_not_a_500(app
     actions = session.scalars(select(AuditEntry.action).where(AuditEntry.entity_type == "visibility")).all()
     assert actions == ["hide"]  # the first's removal; the second's change left nothing behind
     assert second.get("/admin/plans/SAVER12").status_code == 200  # reloading works
+
+
+BOMB = ('<?xml version="1.0"?>\n<!DOCTYPE ProspectStatus [\n <!ENTITY a "aaaaaaaaaa">\n'
+        + "".join(f' <!ENTITY {chr(98 + i)} "{("&" + chr(97 + i) + ";") * 10}">\n' for i in range(8))
+        + ']>\n<ProspectStatus><EnrollmentNumber>EN-TEST0000</EnrollmentNumber><Status>accepted</Status>'
+          '<Reason>&i;</Reason></ProspectStatus>')  # a billion a's once expanded
+EXTERNAL = ('<?xml version="1.0"?>\n<!DOCTYPE ProspectStatus [<!ENTITY x SYSTEM "file:///etc/passwd">]>\n'
+            '<ProspectStatus><EnrollmentNumber>EN-TEST0000</EnrollmentNumber><Status>rejected</Status>'
+            '<Reason>&x;</Reason></ProspectStatus>')
+INTERNAL = ('<?xml version="1.0"?>\n<!DOCTYPE ProspectStatus [<!ENTITY n "EN-TEST0000">]>\n'
+            '<ProspectStatus><EnrollmentNumber>&n;</EnrollmentNumber><Status>accepted</Status></ProspectStatus>')
+
+
+@pytest.mark.parametrize("content", [BOMB, EXTERNAL, INTERNAL], ids=["xml-bomb", "external-entity", "entity"])
+def test_a_status_file_with_entities_is_set_aside_unexpanded(tmp_path, content):
+    inbox = tmp_path / "status"
+    inbox.mkdir()
+    (inbox / "answer.xml").write_text(content)
+    assert FileDrop(tmp_path / "drop", inbox).statuses([]) == []  # nothing taken from it
+    assert sorted(p.name for p in (inbox / "bad").iterdir()) == ["answer.xml", "answer.xml.error.txt"]
+    reason = (inbox / "bad" / "answer.xml.error.txt").read_text()
+    assert "a DTD or entity declaration is not allowed" in reason
+    assert "root:" not in reason and len(reason) < 500  # no file contents, no expansion
