@@ -47,6 +47,11 @@ class Settings:
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", False)
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    # With DATABASE_URL set (production) the app refuses to start unless the cookies are Secure
+    # (served over HTTPS), or this says plain HTTP is meant (e.g. a test server on 127.0.0.1).
+    ALLOW_INSECURE_HTTP = _env_bool("ALLOW_INSECURE_HTTP", False)
+    # Sent on every response when the cookies are Secure: browsers then never use plain HTTP.
+    STRICT_TRANSPORT_SECURITY = os.environ.get("STRICT_TRANSPORT_SECURITY", "max-age=31536000; includeSubDomains")
 
     # argon2id at OWASP's second profile (t=2, m=19 MiB, p=1): 18-22 ms a hash on the 2-core
     # reference machine, so a worker stays inside its memory budget and a burst of signups

@@ -94,7 +94,8 @@ def _worker(database_url: str, cipher_key: str, standin: StandInProcess, log: Pa
     env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "worker-test", "AUTO_MIGRATE": "0",
            "FIELD_ENCRYPTION_KEYS": cipher_key, "BILLING_ADAPTER": "web_service", "BILLING_URL": standin.url,
            "BILLING_LEASE": "1", "BILLING_BACKOFF_BASE": "0.01", "BILLING_BACKOFF_CAP": "0.05",
-           "BILLING_POLL_INTERVAL": "3600", "BILLING_DRAIN_IN_PROCESS": "0", "INSTANCE_PATH": str(log.parent)}
+           "BILLING_POLL_INTERVAL": "3600", "BILLING_DRAIN_IN_PROCESS": "0", "INSTANCE_PATH": str(log.parent),
+           "ALLOW_INSECURE_HTTP": "1"}
     with log.open("w") as out:  # the child keeps its own copy of the descriptor
         return subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "billing", "worker",
                                  "--idle", "0.05"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)

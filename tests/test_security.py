@@ -11,12 +11,15 @@ from concurrent.futures import ThreadPoolExecutor
 from html import unescape
 
 import pytest
+from cryptography.fernet import Fernet
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from billing.filedrop import FileDrop
 from billing.models import Enrollment
+from wizard import create_app
 from wizard.admin.models import AuditEntry
+from wizard.core.extensions import db
 from wizard.signup import drafts
 from wizard.signup.models import Draft
 
@@ -199,3 +202,43 @@ def test_a_status_file_with_entities_is_set_aside_unexpanded(tmp_path, content):
     reason = (inbox / "bad" / "answer.xml.error.txt").read_text()
     assert "a DTD or entity declaration is not allowed" in reason
     assert "root:" not in reason and len(reason) < 500  # no file contents, no expansion
+
+
+def production_app(tmp_path, **settings):
+    """An app as production builds it: DATABASE_URL set, not testing."""
+    return create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'production.db'}", "SECRET_KEY": "production",
+                       "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(), "BILLING_DRAIN_IN_PROCESS": False,
+                       "BILLING_DROP_DIR": str(tmp_path / "drop"), **settings})
+
+
+@pytest.fixture
+def instance(tmp_path, monkeypatch):
+    """The instance folder of apps made in this test."""
+    monkeypatch.setenv("INSTANCE_PATH", str(tmp_path / "instance"))
+    return tmp_path / "instance"
+
+
+def test_production_refuses_to_start_without_https_cookies(tmp_path, instance):
+    with pytest.raises(RuntimeError, match="SESSION_COOKIE_SECURE must be on when DATABASE_URL is set.*"
+                                           "ALLOW_INSECURE_HTTP=1"):
+        production_app(tmp_path)
+
+
+def test_production_over_https_sends_secure_cookies_and_hsts(tmp_path, instance):
+    app = production_app(tmp_path, SESSION_COOKIE_SECURE=True)
+    try:
+        response = app.test_client().get("/signup/zip")
+        assert response.status_code == 200 and "Your ZIP code" in response.get_data(as_text=True)
+        assert response.headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
+        assert "; Secure" in response.headers["Set-Cookie"]
+    finally:
+        db.engine(app).dispose()
+
+
+def test_plain_http_in_production_only_when_said_so_and_then_without_hsts(tmp_path, instance):
+    app = production_app(tmp_path, ALLOW_INSECURE_HTTP=True)
+    try:
+        response = app.test_client().get("/signup/zip")
+        assert response.status_code == 200 and "Strict-Transport-Security" not in response.headers
+    finally:
+        db.engine(app).dispose()

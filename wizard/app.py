@@ -55,6 +55,10 @@ def configure_instance(app: Flask) -> None:
     instance = Path(app.instance_path)
     instance.mkdir(parents=True, exist_ok=True)
     production = bool(app.config.get("DATABASE_URL")) and not app.testing
+    if production and not app.config["SESSION_COOKIE_SECURE"] and not app.config["ALLOW_INSECURE_HTTP"]:
+        raise RuntimeError("SESSION_COOKIE_SECURE must be on when DATABASE_URL is set: customers' and staff's "
+                           "cookies must only travel over HTTPS. To serve plain HTTP on purpose (a test server "
+                           "on 127.0.0.1), set ALLOW_INSECURE_HTTP=1.")
     for key, generate in (("SECRET_KEY", lambda: secrets.token_urlsafe(48)),
                           ("FIELD_ENCRYPTION_KEYS", billing.FieldCipher.generate_key)):
         if not app.config.get(key):
@@ -207,6 +211,8 @@ def register_headers(app: Flask) -> None:
         response.headers["Referrer-Policy"] = "same-origin"
         response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
         response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
+        if app.config["SESSION_COOKIE_SECURE"]:
+            response.headers["Strict-Transport-Security"] = app.config["STRICT_TRANSPORT_SECURITY"]
         response.vary.add("HX-Request")
         if request.endpoint not in ("static", "health.healthz", "health.readyz"):
             response.headers["Cache-Control"] = "no-store"
