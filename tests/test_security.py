@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
+import stat
 from concurrent.futures import ThreadPoolExecutor
 from html import unescape
 
@@ -242,3 +244,29 @@ def test_plain_http_in_production_only_when_said_so_and_then_without_hsts(tmp_pa
         assert response.status_code == 200 and "Strict-Transport-Security" not in response.headers
     finally:
         db.engine(app).dispose()
+
+
+def test_the_instance_folder_and_sqlite_database_are_private_to_their_owner(instance):
+    instance.mkdir(mode=0o755)
+    os.chmod(instance, 0o755)  # as an older version left it
+    keys = instance / "secret_key"  # generated at first start
+    app = create_app({"TESTING": True, "DATABASE_URL": None, "RATELIMIT_ENABLED": False})
+    try:
+        assert stat.S_IMODE(instance.stat().st_mode) == 0o700
+        assert stat.S_IMODE((instance / "wizard.db").stat().st_mode) == 0o600
+        assert stat.S_IMODE(keys.stat().st_mode) == 0o600
+        assert app.test_client().get("/signup/zip").status_code == 200  # the database works
+        for journal in instance.glob("wizard.db-*"):  # SQLite's WAL and shared memory files
+            assert stat.S_IMODE(journal.stat().st_mode) & 0o077 == 0, journal
+    finally:
+        db.engine(app).dispose()
+
+
+def test_an_existing_world_readable_database_is_made_private(tmp_path, instance):
+    database = tmp_path / "old.db"
+    database.touch()
+    os.chmod(database, 0o644)
+    app = create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{database}", "RATELIMIT_ENABLED": False,
+                      "SECRET_KEY": "t", "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode()})
+    db.engine(app).dispose()
+    assert stat.S_IMODE(database.stat().st_mode) == 0o600

@@ -8,6 +8,7 @@ from typing import Any, Mapping, Optional
 
 from flask import Flask, abort, g, make_response, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -53,7 +54,8 @@ def create_app(test_config: Optional[Mapping[str, Any]] = None) -> Flask:
 def configure_instance(app: Flask) -> None:
     """Fill in the embedded default: SQLite, keys and drop folder in the instance folder."""
     instance = Path(app.instance_path)
-    instance.mkdir(parents=True, exist_ok=True)
+    instance.mkdir(mode=0o700, parents=True, exist_ok=True)
+    _owner_only(instance, 0o700)  # keys, the SQLite database and billing files: nobody else's
     production = bool(app.config.get("DATABASE_URL")) and not app.testing
     if production and not app.config["SESSION_COOKIE_SECURE"] and not app.config["ALLOW_INSECURE_HTTP"]:
         raise RuntimeError("SESSION_COOKIE_SECURE must be on when DATABASE_URL is set: customers' and staff's "
@@ -67,12 +69,34 @@ def configure_instance(app: Flask) -> None:
                                    "every process and host needs the same value.")
             app.config[key] = _instance_secret(instance / key.lower(), generate)
     app.config["DATABASE_URL"] = app.config.get("DATABASE_URL") or f"sqlite:///{instance / 'wizard.db'}"
+    _private_sqlite_file(app.config["DATABASE_URL"])
     app.config["BILLING_DROP_DIR"] = app.config.get("BILLING_DROP_DIR") or str(instance / "billing-drop")
     app.config["BILLING_STATUS_DIR"] = app.config.get("BILLING_STATUS_DIR") or str(
         Path(app.config["BILLING_DROP_DIR"]).parent / "billing-status")
     app.extensions["cipher"] = billing.FieldCipher(app.config["FIELD_ENCRYPTION_KEYS"])
     if app.config.get("AUTO_MIGRATE") is None:
         app.config["AUTO_MIGRATE"] = app.config["DATABASE_URL"].startswith("sqlite")
+
+
+def _owner_only(path: Path, mode: int) -> None:
+    """Give `path` `mode` (no group or other access) if this process owns it."""
+    if path.stat().st_uid == os.geteuid():
+        path.chmod(mode)
+
+
+def _private_sqlite_file(url: str) -> None:
+    """Create a SQLite database file readable by its owner only (SQLite gives its journal and
+    WAL files the same mode), and take group and other access away from an existing one."""
+    if not url.startswith("sqlite"):
+        return
+    database = make_url(url).database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database)
+    if not path.exists() and path.parent.is_dir():
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    if path.exists():
+        _owner_only(path, 0o600)
 
 
 def _instance_secret(path: Path, generate: Any) -> str:
