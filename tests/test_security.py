@@ -4,13 +4,19 @@ docs/security.md maps each test here to the protection and the ASVS 5.0 requirem
 """
 from __future__ import annotations
 
+import http.client
 import io
 import json
 import os
 import re
 import stat
+import subprocess
+import sys
+import time
 from concurrent.futures import ThreadPoolExecutor
 from html import unescape
+from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from cryptography.fernet import Fernet
@@ -26,7 +32,10 @@ from wizard.signup import drafts
 from wizard.signup.models import Draft
 
 from .admin_helpers import signed_in
+from .billing_fixtures import free_port
 from .helpers import Wizard
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def draft_size(session) -> int:
@@ -270,3 +279,42 @@ def test_an_existing_world_readable_database_is_made_private(tmp_path, instance)
                       "SECRET_KEY": "t", "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode()})
     db.engine(app).dispose()
     assert stat.S_IMODE(database.stat().st_mode) == 0o600
+
+
+# --- the Server header names no version ------------------------------------------------------------
+
+def server_headers(url: str) -> list[str]:
+    """Every Server header of a GET of `url`, as the client received them."""
+    parts = urlsplit(url)
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+    try:
+        connection.request("GET", parts.path)
+        response = connection.getresponse()
+        response.read()
+        return response.msg.get_all("Server") or []
+    finally:
+        connection.close()
+
+
+def test_gunicorn_with_our_config_names_no_version(tmp_path):
+    port = free_port()
+    env = {**os.environ, "INSTANCE_PATH": str(tmp_path / "instance"), "BIND": f"127.0.0.1:{port}",
+           "WEB_CONCURRENCY": "1", "BILLING_DRAIN_IN_PROCESS": "0", "SECRET_KEY": "g",
+           "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode()}
+    env.pop("DATABASE_URL", None)
+    with open(tmp_path / "gunicorn.log", "w") as log:
+        proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.conf.py", "wsgi:app"],
+                                cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                headers = server_headers(f"http://127.0.0.1:{port}/healthz")
+                break
+            except OSError:
+                assert proc.poll() is None and time.monotonic() < deadline, (tmp_path / "gunicorn.log").read_text()
+                time.sleep(0.1)
+        assert headers == ["gunicorn"]  # one header, no version
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
