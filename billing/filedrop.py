@@ -6,7 +6,7 @@ import datetime as dt
 import logging
 import os
 import tempfile
-import xml.etree.ElementTree as ET  # nosec B405 - builds our own documents; parsing uses defusedxml
+import xml.etree.ElementTree as ET  # nosec B405 # builds our own documents; parsing uses defusedxml
 from pathlib import Path
 from typing import Any, Sequence
 

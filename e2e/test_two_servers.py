@@ -68,7 +68,7 @@ def two_servers(tmp_path: Path):
                     [sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.conf.py", "wsgi:app"],
                     cwd=ROOT, env={**env, "BIND": f"127.0.0.1:{port}"}, stdout=log, stderr=subprocess.STDOUT))
             servers.append(f"http://127.0.0.1:{port}")
-        for server, proc in zip(servers, procs):
+        for server, proc in zip(servers, procs, strict=True):
             _wait_ready(server, proc)
         yield servers, url, tmp_path
     finally:

@@ -11,4 +11,6 @@ apt_install chromium postgresql redis-server
 python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore -e '.[test]'
 start_postgres
 start_redis
+python3 -m ruff check  # lint and bandit first: either failing fails the run
+python3 -m bandit -q -r wizard billing config -c pyproject.toml
 python3 -m pytest "$@"
