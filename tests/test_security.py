@@ -33,7 +33,7 @@ from wizard.signup.models import Draft
 
 from .admin_helpers import signed_in
 from .billing_fixtures import free_port
-from .helpers import Wizard
+from .helpers import DALLAS_SWITCH, Wizard
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -318,3 +318,17 @@ def test_gunicorn_with_our_config_names_no_version(tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+# --- existing protection without a test of its own: output escaping --------------------------------
+
+def test_markup_typed_into_a_field_comes_back_as_text(wizard):
+    typed = '"><script>alert(1)</script>'
+    wizard.answer("zip", {"zip": "75201"})
+    refused = wizard.post("/signup/promo", {"promo": typed})  # echoed in the field (WTForms escapes)
+    assert refused.status_code == 422
+    wizard.walk({**DALLAS_SWITCH, "premise": {**DALLAS_SWITCH["premise"], "service_line2": typed}})
+    review = wizard.get("/signup/review")  # shown in the page's text (Jinja autoescaping)
+    for page in (refused.get_data(as_text=True), review.get_data(as_text=True)):
+        assert "<script>alert(1)</script>" not in page  # never markup
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page  # shown back as the text that was typed
