@@ -52,7 +52,8 @@ def deliver(workers: int, url: str) -> float:
     standin = StandInProcess(accept_after=3600).start()
     env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench", "FIELD_ENCRYPTION_KEYS": key,
            "AUTO_MIGRATE": "0", "BILLING_ADAPTER": "web_service", "BILLING_URL": standin.url,
-           "BILLING_POLL_INTERVAL": "3600", "BILLING_DRAIN_IN_PROCESS": "0", "INSTANCE_PATH": "/tmp/bench-instance"}
+           "BILLING_POLL_INTERVAL": "3600", "BILLING_DRAIN_IN_PROCESS": "0", "INSTANCE_PATH": "/tmp/bench-instance",
+           "ALLOW_INSECURE_HTTP": "1"}
     started = time.monotonic()
     procs = [subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "billing", "worker", "--idle", "0.05"],
                               cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -100,7 +100,8 @@ def main() -> int:
                 "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(), "BILLING_DRAIN_IN_PROCESS": "0",
                 "LOOKUP_RATE_LIMIT": "100000 per minute", "LOGIN_RATE_LIMIT": "100000 per minute",
                 "INSTANCE_PATH": str(workdir / "instance"), "BILLING_DROP_DIR": str(workdir / "billing-drop"),
-                "PYTHONUNBUFFERED": "1"})
+                "AVAILABILITY_RATE_LIMIT": "100000 per minute",
+                "PYTHONUNBUFFERED": "1", "ALLOW_INSECURE_HTTP": "1"})  # plain http on 127.0.0.1
     results: dict[str, Any] = {}
     try:
         m = results["machine"] = machine(dsn)

@@ -51,7 +51,7 @@ def run_wrk(url: str, seconds: int, script: Optional[Path] = None, headers: tupl
     m = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
     result["non_2xx_3xx"] = int(m.group(1)) if m else 0
     m = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", text)
-    result["socket_errors"] = dict(zip(("connect", "read", "write", "timeout"), map(int, m.groups()))) if m else {}
+    result["socket_errors"] = dict(zip(("connect", "read", "write", "timeout"), map(int, m.groups()), strict=True)) if m else {}
     result["statuses"] = {int(k): int(v) for k, v in re.findall(r"^status (\d+) (\d+)$", text, re.M)}
     if cpu:
         n = result["requests"]

@@ -6,9 +6,12 @@ import datetime as dt
 import logging
 import os
 import tempfile
-import xml.etree.ElementTree as ET
+import xml.etree.ElementTree as ET  # nosec B405 # builds our own documents; parsing uses defusedxml
 from pathlib import Path
 from typing import Any, Sequence
+
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import parse as parse_xml
 
 from .adapters import Outcome, Sent, StatusReport
 from .prospect import Prospect
@@ -97,7 +100,11 @@ class BadStatusFile(ValueError):
 def read_status_file(path: Path) -> StatusReport:
     """Parse one status file: <ProspectStatus> with EnrollmentNumber, Status, Reason, StartDate."""
     try:
-        root = ET.parse(path).getroot()
+        # The billing system's answers have no DTD: any (entity declarations, external entities,
+        # an "XML bomb") is refused before it is expanded or fetched.
+        root = parse_xml(path, forbid_dtd=True, forbid_entities=True, forbid_external=True).getroot()
+    except DefusedXmlException as exc:
+        raise BadStatusFile(f"refused: a DTD or entity declaration is not allowed ({exc})") from None
     except (ET.ParseError, OSError) as exc:
         raise BadStatusFile(f"not well-formed XML ({exc})") from None
     if root.tag != "ProspectStatus":

@@ -35,8 +35,13 @@ def post_fork(server, worker):
         from wizard.core.extensions import db
 
         db.engine(app).dispose(close=False)
-# Behind a load balancer: trust its X-Forwarded-* headers only from these addresses.
+# Behind a load balancer: trust its X-Forwarded-* headers only from these addresses. (The app
+# itself takes the client's address from X-Forwarded-For only with PROXY_TRUSTED_HOPS set.)
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# The Server header names no version: gunicorn (>= 20.1; pyproject.toml needs >= 22) sends
+# "Server: gunicorn" alone. The app sets no Server header of its own: the WSGI server writes
+# that header itself (gunicorn, and werkzeug's development server, which names its and Python's
+# versions and is never used in production), so an app header would only be a second one.
 accesslog = os.environ.get("ACCESS_LOG", "-")
 # The path only (%(U)s): query strings never reach the logs.
 access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'

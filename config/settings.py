@@ -47,6 +47,11 @@ class Settings:
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", False)
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    # With DATABASE_URL set (production) the app refuses to start unless the cookies are Secure
+    # (served over HTTPS), or this says plain HTTP is meant (e.g. a test server on 127.0.0.1).
+    ALLOW_INSECURE_HTTP = _env_bool("ALLOW_INSECURE_HTTP", False)
+    # Sent on every response when the cookies are Secure: browsers then never use plain HTTP.
+    STRICT_TRANSPORT_SECURITY = os.environ.get("STRICT_TRANSPORT_SECURITY", "max-age=31536000; includeSubDomains")
 
     # argon2id at OWASP's second profile (t=2, m=19 MiB, p=1): 18-22 ms a hash on the 2-core
     # reference machine, so a worker stays inside its memory budget and a burst of signups
@@ -81,6 +86,10 @@ class Settings:
     BILLING_DRAIN_IN_PROCESS = _env_bool("BILLING_DRAIN_IN_PROCESS", DATABASE_URL is None)
     BILLING_DRAIN_INTERVAL = float(os.environ.get("BILLING_DRAIN_INTERVAL", 5))
 
+    # Proxies in front of the app whose X-Forwarded-For/-Proto are trusted (a load balancer: 1).
+    # 0 trusts none: the client's address is the connection's, and a customer cannot spoof it.
+    PROXY_TRUSTED_HOPS = _env_int("PROXY_TRUSTED_HOPS", 0)
+
     # Counters shared by every process and host through Redis; in memory on the embedded default.
     RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL", "memory://")
     COMPRESS_ALGORITHM = "gzip"
@@ -111,8 +120,11 @@ class Settings:
     AVAILABILITY_RATE_LIMIT = os.environ.get("AVAILABILITY_RATE_LIMIT", "10 per minute;30 per hour")
     #: Largest plan document upload.
     MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
-    #: Largest request (a ZIP map upload of every US ZIP is about 1 MB).
-    MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+    #: Largest request on the admin's upload pages (a ZIP map of every US ZIP is about 1 MB).
+    MAX_UPLOAD_BYTES = 16 * 1024 * 1024
+    #: Largest request anywhere else, and largest form field: every form is a few KB.
+    MAX_CONTENT_LENGTH = 256 * 1024
+    MAX_FORM_MEMORY_SIZE = 128 * 1024  # above the multipart parser's 64 KiB chunk: uploads stream through
 
 
 class TestSettings(Settings):

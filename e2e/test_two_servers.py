@@ -55,7 +55,8 @@ def two_servers(tmp_path: Path):
     url = sa.make_url(POSTGRES).set(database=name).render_as_string(hide_password=False)
     env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "two-servers-secret",
            "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(), "BILLING_DROP_DIR": str(tmp_path / "drop"),
-           "WEB_CONCURRENCY": "1", "INSTANCE_PATH": str(tmp_path / "instance")}
+           "WEB_CONCURRENCY": "1", "INSTANCE_PATH": str(tmp_path / "instance"),
+           "ALLOW_INSECURE_HTTP": "1"}  # plain http on 127.0.0.1
     subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"], cwd=ROOT, env=env,
                    check=True, capture_output=True)
     servers, procs = [], []
@@ -67,7 +68,7 @@ def two_servers(tmp_path: Path):
                     [sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.conf.py", "wsgi:app"],
                     cwd=ROOT, env={**env, "BIND": f"127.0.0.1:{port}"}, stdout=log, stderr=subprocess.STDOUT))
             servers.append(f"http://127.0.0.1:{port}")
-        for server, proc in zip(servers, procs):
+        for server, proc in zip(servers, procs, strict=True):
             _wait_ready(server, proc)
         yield servers, url, tmp_path
     finally:

@@ -14,4 +14,6 @@ python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ig
     -c requirements/constraints.txt -e '.[test]'
 start_postgres
 start_redis
+python3 -m ruff check  # lint and bandit first: either failing fails the run
+python3 -m bandit -q -r wizard billing config -c pyproject.toml
 python3 -m pytest "$@"

@@ -89,8 +89,8 @@ def test_queue_filters_by_status_affiliate_and_market_day(app, ops):
     ("affiliate=NOPE", "Choose an affiliate from the list, direct web sales or any."),
     ("created_from=yesterday", "Enter the date as year-month-day, like 2026-11-30."),
     ("created_from=2026-11-05&created_to=2026-11-01", "The end date must be on or after the start date."),
-    ("page=0", "Enter a page number of 1 or more."),
-    ("page=abc", "Enter a page number of 1 or more."),
+    ("page=0", "Enter a page number from 1 to 100,000."),
+    ("page=abc", "Enter a page number from 1 to 100,000."),
 ])
 def test_bad_filters_are_form_errors(app, ops, query, message):
     response = ops.get(f"/admin/enrollments?{query}")

@@ -213,7 +213,8 @@ def _worker(database_url: str, cipher_key: str, standin: StandInProcess, log: Pa
            "FIELD_ENCRYPTION_KEYS": cipher_key, "BILLING_ADAPTER": "web_service", "BILLING_URL": standin.url,
            "BILLING_LEASE": str(lease), "BILLING_CONNECT_TIMEOUT": "1", "BILLING_READ_TIMEOUT": "2",
            "BILLING_BACKOFF_BASE": "0.01", "BILLING_BACKOFF_CAP": "0.05",
-           "BILLING_POLL_INTERVAL": "3600", "BILLING_DRAIN_IN_PROCESS": "0", "INSTANCE_PATH": str(log.parent)}
+           "BILLING_POLL_INTERVAL": "3600", "BILLING_DRAIN_IN_PROCESS": "0", "INSTANCE_PATH": str(log.parent),
+           "ALLOW_INSECURE_HTTP": "1"}
     with log.open("w") as out:  # the child keeps its own copy of the descriptor
         return subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "billing", "worker",
                                  "--idle", "0.05"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)

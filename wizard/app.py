@@ -6,14 +6,18 @@ import secrets
 from pathlib import Path
 from typing import Any, Mapping, Optional
 
-from flask import Flask, abort, make_response, redirect, render_template, request, url_for
+from flask import Flask, abort, g, make_response, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response
 
 import billing
 from wizard.core.extensions import compress, csrf, db, htmx, limiter, login_manager
 from wizard.core.rendering import render_page
+from wizard.core.request_limits import SizedRequest
 from wizard.core.sessions import AreaSessionInterface, in_admin
 
 from .core import assets, cli, filters
@@ -26,12 +30,14 @@ def create_app(test_config: Optional[Mapping[str, Any]] = None) -> Flask:
     """Build the app: settings, extensions, blueprints, error handlers, commands, database."""
     app = Flask(__name__, instance_path=os.environ.get("INSTANCE_PATH") or None,
                 instance_relative_config=True)
+    app.request_class = SizedRequest
     testing = bool(test_config and test_config.get("TESTING"))
     app.config.from_object("config.settings.TestSettings" if testing else "config.settings.Settings")
     app.jinja_env.trim_blocks = app.jinja_env.lstrip_blocks = True
     if test_config:
         app.config.from_mapping(test_config)
     configure_instance(app)
+    register_proxy(app)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
@@ -48,8 +54,13 @@ def create_app(test_config: Optional[Mapping[str, Any]] = None) -> Flask:
 def configure_instance(app: Flask) -> None:
     """Fill in the embedded default: SQLite, keys and drop folder in the instance folder."""
     instance = Path(app.instance_path)
-    instance.mkdir(parents=True, exist_ok=True)
+    instance.mkdir(mode=0o700, parents=True, exist_ok=True)
+    _owner_only(instance, 0o700)  # keys, the SQLite database and billing files: nobody else's
     production = bool(app.config.get("DATABASE_URL")) and not app.testing
+    if production and not app.config["SESSION_COOKIE_SECURE"] and not app.config["ALLOW_INSECURE_HTTP"]:
+        raise RuntimeError("SESSION_COOKIE_SECURE must be on when DATABASE_URL is set: customers' and staff's "
+                           "cookies must only travel over HTTPS. To serve plain HTTP on purpose (a test server "
+                           "on 127.0.0.1), set ALLOW_INSECURE_HTTP=1.")
     for key, generate in (("SECRET_KEY", lambda: secrets.token_urlsafe(48)),
                           ("FIELD_ENCRYPTION_KEYS", billing.FieldCipher.generate_key)):
         if not app.config.get(key):
@@ -58,12 +69,34 @@ def configure_instance(app: Flask) -> None:
                                    "every process and host needs the same value.")
             app.config[key] = _instance_secret(instance / key.lower(), generate)
     app.config["DATABASE_URL"] = app.config.get("DATABASE_URL") or f"sqlite:///{instance / 'wizard.db'}"
+    _private_sqlite_file(app.config["DATABASE_URL"])
     app.config["BILLING_DROP_DIR"] = app.config.get("BILLING_DROP_DIR") or str(instance / "billing-drop")
     app.config["BILLING_STATUS_DIR"] = app.config.get("BILLING_STATUS_DIR") or str(
         Path(app.config["BILLING_DROP_DIR"]).parent / "billing-status")
     app.extensions["cipher"] = billing.FieldCipher(app.config["FIELD_ENCRYPTION_KEYS"])
     if app.config.get("AUTO_MIGRATE") is None:
         app.config["AUTO_MIGRATE"] = app.config["DATABASE_URL"].startswith("sqlite")
+
+
+def _owner_only(path: Path, mode: int) -> None:
+    """Give `path` `mode` (no group or other access) if this process owns it."""
+    if path.stat().st_uid == os.geteuid():
+        path.chmod(mode)
+
+
+def _private_sqlite_file(url: str) -> None:
+    """Create a SQLite database file readable by its owner only (SQLite gives its journal and
+    WAL files the same mode), and take group and other access away from an existing one."""
+    if not url.startswith("sqlite"):
+        return
+    database = make_url(url).database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database)
+    if not path.exists() and path.parent.is_dir():
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    if path.exists():
+        _owner_only(path, 0o600)
 
 
 def _instance_secret(path: Path, generate: Any) -> str:
@@ -73,6 +106,17 @@ def _instance_secret(path: Path, generate: Any) -> str:
         with os.fdopen(fd, "w") as fh:
             fh.write(generate())
     return path.read_text().strip()
+
+
+def register_proxy(app: Flask) -> None:
+    """Behind PROXY_TRUSTED_HOPS proxies, take the client's address and scheme from their headers.
+
+    Rate limits and the consent record read `request.remote_addr`: without this, behind a load
+    balancer every customer would share its address. With 0 hops the headers are ignored.
+    """
+    hops = app.config["PROXY_TRUSTED_HOPS"]
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
 
 def register_extensions(app: Flask) -> None:
@@ -112,10 +156,12 @@ ERROR_TEXT = {
           "Your answers so far are saved: go back to the signup to carry on."),
     403: ("You can't use that page", "Your staff role does not include this page. "
           "Ask an admin if you need it."),
-    413: ("That file is too large", "Nothing was saved. Uploads can be at most 16 MB "
-          "(plan documents at most 5 MB): go back and choose a smaller file."),
+    413: ("That was too much to send", "Nothing was kept from that page: it was far longer than any answer "
+          "can be. Go back and check what you typed. Your answers so far are saved."),
     404: ("Page not found", "If you typed the address, check it is correct."),
     405: ("Page not found", "That page cannot be used this way."),
+    409: ("Someone else changed this", "Someone else changed this at the same moment, so your change was "
+          "not saved. Reload the page to see the current version, then make your change again."),
     429: ("Too many attempts", "You have tried this too many times in a short while. "
           "Wait a minute, then try again. Your answers so far are saved."),
     500: ("Sorry, something went wrong", "Your answers so far are saved. Try again in a moment."),
@@ -129,6 +175,8 @@ ADMIN_ERROR_TEXT = {
           "Go back, reload the page and send it again."),
     429: ("Too many attempts", "You have tried this too many times in a short while. "
           "Wait a minute, then try again."),
+    413: ("That is too large", "Nothing was saved. Uploads can be at most 16 MB "
+          "(plan documents at most 5 MB), other forms far less: go back and send a smaller file or shorter text."),
     500: ("Sorry, something went wrong", "Try again in a moment. If it happens again, "
           "tell the team that runs this service what you were doing."),
 }
@@ -141,6 +189,12 @@ def register_errorhandlers(app: Flask) -> None:
         code = error.code if isinstance(error, HTTPException) and error.code in ERROR_TEXT else 500
         if isinstance(error, CSRFError):
             code = 400
+        if isinstance(error, StaleDataError):  # a row changed or went between reading and writing it
+            code = 409
+            app.logger.warning("conflict on %s %s: %s", request.method, request.path, error)
+        elif not isinstance(error, HTTPException):
+            app.logger.error("unexpected error on %s %s", request.method, request.path, exc_info=error)
+        _roll_back()  # a failed flush leaves the session unusable: the page below reads the database
         if in_admin():
             title, text = ADMIN_ERROR_TEXT[code]
             return make_response(render_template("admin/error.html", title=title, heading=title, text=text), code)
@@ -149,8 +203,16 @@ def register_errorhandlers(app: Flask) -> None:
 
     app.register_error_handler(HTTPException, handle)
     app.register_error_handler(CSRFError, handle)
+    app.register_error_handler(StaleDataError, handle)
     if not app.testing:  # tests let unexpected errors surface as failures
         app.register_error_handler(Exception, handle)
+
+
+def _roll_back() -> None:
+    """Roll back the request's database session, if it opened one."""
+    session = g.get("db_session")
+    if session is not None:
+        session.rollback()
 
 
 def register_url_guard(app: Flask) -> None:
@@ -173,6 +235,8 @@ def register_headers(app: Flask) -> None:
         response.headers["Referrer-Policy"] = "same-origin"
         response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
         response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
+        if app.config["SESSION_COOKIE_SECURE"]:
+            response.headers["Strict-Transport-Security"] = app.config["STRICT_TRANSPORT_SECURITY"]
         response.vary.add("HX-Request")
         if request.endpoint not in ("static", "health.healthz", "health.readyz"):
             response.headers["Cache-Control"] = "no-store"

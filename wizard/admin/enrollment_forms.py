@@ -22,7 +22,7 @@ from wizard.core.dates import today
 from wizard.core.extensions import db
 from wizard.core.forms import SafeForm
 
-from .fields import OptionalDate, check_order, strip
+from .fields import PAGE_MESSAGE, OptionalDate, check_order, page_number, strip
 from .masking import mask_email, mask_name, mask_phone
 
 #: The one message for a queue or correction date that is not a real date.
@@ -53,9 +53,9 @@ class QueueFilters(SafeForm):
         check_order(self.created_from, field, "The end date must be on or after the start date.")
 
     def validate_page(self, field: IntegerField) -> None:
-        if field.data is None or field.data < 1:
+        if page_number(field.raw_data[0] if field.raw_data else str(field.data)) is None:
             field.errors[:] = []
-            raise StopValidation("Enter a page number of 1 or more.")
+            raise StopValidation(PAGE_MESSAGE)
 
 
 

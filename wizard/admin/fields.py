@@ -113,6 +113,19 @@ def whole_number(field: Field, low: int, high: int, message: str) -> int:
 
 # --- rows and pages --------------------------------------------------------------------------
 
+#: No list has this many pages; a larger number would overflow the database's OFFSET (a 500).
+MAX_PAGE = 100_000
+PAGE_MESSAGE = f"Enter a page number from 1 to {MAX_PAGE:,}."
+
+
+def page_number(text: Optional[str]) -> Optional[int]:
+    """The page a list's `page` parameter asks for: plain digits from 1 to MAX_PAGE, else None."""
+    text = (text or "").strip()
+    if not (text.isascii() and text.isdecimal()) or len(text) > len(str(MAX_PAGE)):
+        return None
+    return int(text) if 1 <= int(text) <= MAX_PAGE else None
+
+
 def get_or_404(model: type[M], key: Any) -> M:
     """The row of `model` with primary key `key`, or 404.
 

@@ -33,7 +33,7 @@ def parse_usage_levels(text: str) -> list[int]:
     levels = [int(p) for p in parts]
     if not 1 <= len(levels) <= 6:
         raise ValueError("Enter between 1 and 6 usage levels.")
-    if any(a >= b for a, b in zip(levels, levels[1:])):
+    if any(a >= b for a, b in zip(levels, levels[1:], strict=False)):
         raise ValueError("List the usage levels from smallest to largest, each once, like 500, 1000, 2000.")
     return levels
 

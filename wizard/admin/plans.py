@@ -19,9 +19,10 @@ from wizard.catalog.models import Plan, PlanVisibility, State
 from wizard.core.dates import today
 from wizard.core.extensions import db
 from wizard.core.forms import SafeForm
+from wizard.core.request_limits import accepts_upload
 
 from .audit import changes, snapshot
-from .fields import form_page, get_or_404
+from .fields import PAGE_MESSAGE, form_page, get_or_404, page_number
 from .guard import bp, record, requires
 from .plan_forms import PLAN_FIELDS, DocumentForm, PlanForm, VisibilityForm, channel_choices, form_data
 
@@ -49,10 +50,9 @@ def plans() -> tuple[str, int]:
         errors["state"] = "Choose a state from the list."
     if channel and channel not in dict(channels):
         errors["channel"] = "Choose a channel from the list."
-    raw_page = request.args.get("page", "1")
-    page = int(raw_page) if raw_page.isdigit() and 0 < len(raw_page) < 7 and int(raw_page) > 0 else 0
+    page = page_number(request.args.get("page", "1")) or 0
     if not page:
-        errors["page"] = "The page number must be a whole number from 1."
+        errors["page"] = PAGE_MESSAGE
     found: list[Plan] = []
     total = 0
     if not errors:
@@ -224,6 +224,7 @@ def plan_visibility_end(code: str, row_id: int) -> Response:
 
 @bp.post("/plans/<code>/documents")
 @requires("marketing")
+@accepts_upload
 def plan_document_add(code: str) -> Response | tuple[str, int]:
     """A new version of the EFL, TOS or YRAC: customers see it from the next request."""
     plan = get_or_404(Plan, code)

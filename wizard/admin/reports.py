@@ -20,7 +20,7 @@ from wizard.signup.models import FunnelEvent
 from wizard.signup.steps import STEPS, always
 
 from . import funnel_report
-from .fields import OptionalDate, check_order, strip
+from .fields import OptionalDate, check_order, page_number, strip
 from .guard import bp, requires
 from .models import AuditEntry
 
@@ -229,10 +229,10 @@ def value_lines(values: Optional[Mapping[str, Any]]) -> list[tuple[str, str]]:
 
 def _page_number() -> int:
     """The page asked for; a page that cannot exist is not found."""
-    page = request.args.get("page", "1")
-    if not page.isdigit() or not 1 <= int(page) <= 100_000:
+    page = page_number(request.args.get("page", "1"))
+    if page is None:
         abort(404)
-    return int(page)
+    return page
 
 
 @bp.get("/audit")

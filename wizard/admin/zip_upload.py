@@ -12,6 +12,7 @@ from wtforms.validators import ValidationError
 from wizard.catalog.zip_import import MAX_ERRORS, import_zips
 from wizard.core.extensions import db
 from wizard.core.forms import SafeForm
+from wizard.core.request_limits import accepts_upload
 
 from .catalog_settings import Page
 from .fields import form_page
@@ -43,6 +44,7 @@ class ZipUploadForm(SafeForm):
 
 @bp.route("/catalog/zip-map", methods=["GET", "POST"])
 @requires("marketing")
+@accepts_upload
 def zip_upload() -> Page:
     """Import the ZIP-to-utility map from an uploaded CSV: every line checked, all or nothing."""
     form = ZipUploadForm()

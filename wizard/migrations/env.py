@@ -1,10 +1,9 @@
 """Alembic environment: migrates the one schema of the product (wizard and billing tables)."""
 from alembic import context
 
-from wizard.core.models import load_all_models
+from wizard.core.models import Base, load_all_models
 
 load_all_models()
-from wizard.core.models import Base
 
 config = context.config
 target_metadata = Base.metadata

@@ -5,6 +5,7 @@ The browser holds only the draft's random id, inside the signed session cookie.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import secrets
 from typing import Any, Optional
 
@@ -19,6 +20,13 @@ from . import funnel
 from .models import Draft
 
 SESSION_KEY = "draft"
+
+#: What the Back button keeps of a page's typed input. A value longer than MAX_UNSAVED_CHARS is
+#: not kept at all (no answer of any step is that long; a cut value would silently be another
+#: one), and the unsaved input of the whole draft stays under MAX_UNSAVED_BYTES (as stored JSON),
+#: dropping the oldest pages' input first: a visitor cannot park megabytes in the drafts table.
+MAX_UNSAVED_CHARS = 2000
+MAX_UNSAVED_BYTES = 64 * 1024
 
 
 def current() -> Optional[Draft]:
@@ -52,6 +60,15 @@ def save(draft: Draft, answers: dict[str, Any]) -> None:
     draft.updated_at = now
     draft.expires_at = now + current_app.config["DRAFT_TTL"]
     db.session.commit()
+
+
+def keep_unsaved(unsaved: dict[str, dict[str, str]], slug: str, typed: dict[str, str]) -> dict[str, dict[str, str]]:
+    """The draft's unsaved input with `typed` as the newest page's, within the caps above."""
+    kept = {slug_: values for slug_, values in unsaved.items() if slug_ != slug}
+    kept[slug] = {name: value for name, value in typed.items() if len(value) <= MAX_UNSAVED_CHARS}
+    while kept and len(json.dumps(kept)) > MAX_UNSAVED_BYTES:
+        del kept[next(iter(kept))]  # the oldest page first; this page last
+    return kept
 
 
 def purge(db_session: Session, now: Optional[dt.datetime] = None, batch: int = 1000) -> int:

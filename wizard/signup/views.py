@@ -137,7 +137,7 @@ def _go_back(step: Step, form: Any, draft: Draft | None, ctx: DraftContext) -> R
         typed = {name: field.raw_data[0] for name, field in form._fields.items()
                  if field.raw_data and name not in form.sensitive
                  and name != "csrf_token" and field.type not in ("SubmitField", "PasswordField")}
-        unsaved = {**ctx.answers.get("_unsaved", {}), step.slug: typed}
+        unsaved = drafts.keep_unsaved(ctx.answers.get("_unsaved", {}), step.slug, typed)
         drafts.save(draft, {**ctx.answers, "_unsaved": unsaved})
     return redirect(step_url(previous.slug) if previous else url_for("signup.step", slug="zip"), 303)
 
