@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -278,7 +279,7 @@ def _never_contradicts(seen: list[tuple[int, int, str]]) -> None:
     numbers = [n for n, _, _ in seen]
     totals = [m for _, m, _ in seen]
     assert numbers == list(range(1, len(seen) + 1)), seen  # one more each step, none skipped
-    assert all(a >= b for a, b in zip(totals, totals[1:])), seen  # the total never grows
+    assert all(a >= b for a, b in itertools.pairwise(totals)), seen  # the total never grows
     assert all(n <= m for n, m, _ in seen), seen
     assert seen[-1][0] == seen[-1][1] == len(seen), seen  # the last step is "N of N"
 
