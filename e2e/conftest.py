@@ -23,28 +23,9 @@ from werkzeug.serving import make_server
 from wizard import create_app
 from wizard.core.extensions import db
 
-from .browser import BLOCKING_IMPACTS, CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, A11yViolation, Camera
-from .customer import (
-    ACKNOWLEDGEMENTS,
-    DALLAS,
-    HOUSTON,
-    PASSWORD,
-    STEP_TITLES,
-    Customer,
-    Person,
-    Premise,
-    after_browser_restart,
-    long_date,
-    market_today,
-)
+from .browser import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, Camera
+from .customer import Customer
 from .server import LiveServer
-
-# Test files written before the helpers left this module still do `from .conftest import Customer,
-# Person, ...`; these names stay importable from here so that they keep working. New code imports
-# from e2e.browser, e2e.server and e2e.customer.
-__all__ = ["A11yViolation", "ACKNOWLEDGEMENTS", "BLOCKING_IMPACTS", "Camera", "Customer", "DALLAS", "HOUSTON",
-           "LiveServer", "PASSWORD", "Person", "Premise", "STEP_TITLES", "after_browser_restart", "long_date",
-           "market_today"]
 
 
 # --- browser -------------------------------------------------------------------------------
