@@ -643,7 +643,7 @@ MOVE_IN_REQUEST = "Our billing system sends your move-in request to the utility 
 
 @pytest.mark.parametrize("premise,words", [
     (PREMISE, SWITCH_REQUEST),
-    ({**PREMISE, "enrollment_type": "move_in", "requested_date": in_days(3)}, MOVE_IN_REQUEST),
+    ({**PREMISE, "enrollment_type": "move_in", "move_in_date": in_days(3)}, MOVE_IN_REQUEST),
 ])
 def test_confirmation_and_my_account_tell_the_same_true_story(wizard, runner, premise, words):
     wizard.walk({**DALLAS_SWITCH, "premise": premise})
