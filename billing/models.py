@@ -43,6 +43,10 @@ class Enrollment(Base):
     promo_code: Mapped[Optional[str]] = mapped_column(String(32))
     referral_source: Mapped[Optional[str]] = mapped_column(String(32))
     affiliate_code: Mapped[Optional[str]] = mapped_column(String(32))
+    #: The affiliate's own reference for the sale (its `sub_id`), passed into its wizard's link.
+    sub_id: Mapped[Optional[str]] = mapped_column(String(100))
+    #: Campaign tags from the wizard's link: utm_source, utm_medium, utm_campaign, utm_term, utm_content.
+    utm: Mapped[Optional[dict[str, Any]]]
     #: Method, time, IP, user agent and every statement agreed to (code, version, text).
     consent: Mapped[dict[str, Any]]
     status: Mapped[str] = mapped_column(String(40), default=Status.NEW.value, index=True)

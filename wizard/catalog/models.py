@@ -144,6 +144,23 @@ class Affiliate(Base):
     code: Mapped[str] = mapped_column(String(32), primary_key=True)
     name: Mapped[str] = mapped_column(String(80))
     active: Mapped[bool] = mapped_column(default=True)
+    #: Branding of its embedded wizard: data only (CSS custom properties and a logo), no code.
+    #: The name customers see in the embedded wizard (staff see `name`); None: `name`.
+    display_name: Mapped[Optional[str]] = mapped_column(String(80))
+    #: Header, buttons and links ("#rrggbb", readable on white and under white text); None: ours.
+    brand_colour: Mapped[Optional[str]] = mapped_column(String(7))
+    #: Tags and highlights ("#rrggbb", readable under dark text); None: ours.
+    accent_colour: Mapped[Optional[str]] = mapped_column(String(7))
+    logo: Mapped[Optional[bytes]] = mapped_column(LargeBinary)
+    logo_type: Mapped[Optional[str]] = mapped_column(String(32))
+    #: Bumped on every logo upload: the logo's URL changes, so caches never show an old one.
+    logo_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    support_phone: Mapped[Optional[str]] = mapped_column(String(20))
+    welcome_text: Mapped[Optional[str]] = mapped_column(String(300))
+    #: Origins ("https://host[:port]") whose pages may frame its wizard; [] : nobody may.
+    embed_origins: Mapped[list[Any]] = mapped_column(default=list)
+    #: Promo code filled in for its customers (they may clear it); must be valid for this affiliate.
+    default_promo: Mapped[Optional[str]] = mapped_column(String(32))
 
 
 class Promo(Base):

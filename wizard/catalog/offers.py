@@ -157,7 +157,10 @@ def load_catalog(session: Session, path: str | Path) -> bool:
             visibility=[PlanVisibility(channel=c) for c in p["channels"]],
         ))
     for af in data.get("affiliates", []):
-        session.add(Affiliate(code=af["code"].upper(), name=af["name"]))
+        session.add(Affiliate(code=af["code"].upper(), name=af["name"], display_name=af.get("display_name"),
+                              brand_colour=af.get("brand_colour"), accent_colour=af.get("accent_colour"),
+                              support_phone=af.get("support_phone"), welcome_text=af.get("welcome_text"),
+                              embed_origins=af.get("embed_origins", []), default_promo=af.get("default_promo")))
     session.flush()
     for pr in data["promos"]:
         session.add(Promo(code=pr["code"].upper(), description=pr["description"],

@@ -50,4 +50,6 @@ class FunnelEvent(Base):
     draft_ref: Mapped[str] = mapped_column(String(32))
     step: Mapped[str] = mapped_column(String(32))
     affiliate_code: Mapped[Optional[str]] = mapped_column(String(32))
+    #: The affiliate's reference passed in its wizard's link, so the funnel can show its campaigns.
+    sub_id: Mapped[Optional[str]] = mapped_column(String(100))
     at: Mapped[dt.datetime] = mapped_column(default=utcnow)
