@@ -99,6 +99,9 @@ class Settings:
     LOOKUP_RATE_LIMIT = os.environ.get("LOOKUP_RATE_LIMIT", "30 per minute")
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")
 
+    # The embedded wizard: its own cookie (path /embed/, SameSite=None; Secure; Partitioned), whose
+    # signed value the embedded pages also carry for browsers that store no cookie in an iframe.
+    EMBED_SESSION_COOKIE_NAME = "embed"
     # Admin area: its own cookie (path /admin, SameSite=Strict), server-side sessions.
     ADMIN_SESSION_COOKIE_NAME = "admin"
     ADMIN_IDLE_TIMEOUT = dt.timedelta(minutes=int(os.environ.get("ADMIN_IDLE_MINUTES", "30")))

@@ -6,6 +6,7 @@ PostgreSQL variants fail (not skip) and say so.
 """
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -23,7 +24,8 @@ from .helpers import Wizard
 
 load_all_models()  # every feature's tables on the shared metadata
 
-TEMPLATE = "wizard_template"
+#: Per test run, so two runs sharing one PostgreSQL server never drop each other's template.
+TEMPLATE = f"wizard_template_{os.getpid()}"
 
 
 @pytest.fixture(scope="session")

@@ -21,6 +21,7 @@ from wizard.core.request_limits import SizedRequest
 from wizard.core.sessions import AreaSessionInterface, in_admin
 
 from .core import assets, cli, filters
+from .embed import frames
 
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
@@ -113,7 +114,11 @@ def register_proxy(app: Flask) -> None:
 
     Rate limits and the consent record read `request.remote_addr`: without this, behind a load
     balancer every customer would share its address. With 0 hops the headers are ignored.
+    Inside that, embedded pages without a cookie get their redirects followed on the server.
     """
+    from .embed.redirects import FollowEmbedRedirects
+
+    app.wsgi_app = FollowEmbedRedirects(app.wsgi_app, app.config["EMBED_SESSION_COOKIE_NAME"])  # type: ignore[method-assign]
     hops = app.config["PROXY_TRUSTED_HOPS"]
     if hops:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
@@ -141,10 +146,15 @@ def register_blueprints(app: Flask) -> None:
     from .account import views as account
     from .catalog import documents
     from .core import health
+    from .embed import views as embed
     from .signup import views
 
     app.register_blueprint(health.bp)
     app.register_blueprint(views.bp)
+    # The same steps inside an affiliate's iframe: /embed/<affiliate>/signup/<slug>.
+    app.register_blueprint(views.bp, name=frames.SIGNUP, url_prefix="/embed/<affiliate>/signup")
+    app.register_blueprint(embed.bp)
+    frames.register(app)
     app.register_blueprint(account.bp)
     app.register_blueprint(documents.bp)
     app.register_blueprint(admin.blueprint())
@@ -198,7 +208,7 @@ def register_errorhandlers(app: Flask) -> None:
         if in_admin():
             title, text = ADMIN_ERROR_TEXT[code]
             return make_response(render_template("admin/error.html", title=title, heading=title, text=text), code)
-        title, text = ERROR_TEXT[code]
+        title, text = frames.ERROR_TEXT.get(frames.error_kind(), ERROR_TEXT[code])
         return render_page("error.html", code, title=title, text=text, code=code)
 
     app.register_error_handler(HTTPException, handle)
@@ -230,7 +240,8 @@ def register_headers(app: Flask) -> None:
 
     @app.after_request
     def headers(response: Response) -> Response:
-        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("Content-Security-Policy", CSP.replace(
+            "frame-ancestors 'none'", f"frame-ancestors {frames.frame_ancestors()}"))
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Referrer-Policy"] = "same-origin"
         response.headers["Cross-Origin-Opener-Policy"] = "same-origin"

@@ -8,7 +8,7 @@ from typing import Any, Mapping, Optional
 from sqlalchemy.orm import Session
 
 from wizard.catalog import offers as catalog
-from wizard.catalog.models import Acknowledgement, Plan, Promo, ReferralSource, State, Utility
+from wizard.catalog.models import Acknowledgement, Affiliate, Plan, Promo, ReferralSource, State, Utility
 from wizard.catalog.pricing import PricePoint, price_table
 from wizard.core import dates
 
@@ -35,6 +35,13 @@ class DraftContext:
     def affiliate_code(self) -> Optional[str]:
         """The affiliate whose wizard this draft began on, if any."""
         return self.answers.get("affiliate")
+
+    @cached_property
+    def default_promo(self) -> Optional[str]:
+        """The promo code the draft's affiliate fills in for its customers, if any."""
+        code = self.affiliate_code
+        affiliate = self.session.get(Affiliate, code) if code else None
+        return affiliate.default_promo if affiliate is not None else None
 
     @property
     def is_business(self) -> bool:

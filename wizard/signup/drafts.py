@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from wizard.core.extensions import db
 from wizard.core.models import utcnow
+from wizard.embed import frames
 
 from . import funnel
 from .models import Draft
@@ -30,20 +31,42 @@ MAX_UNSAVED_BYTES = 64 * 1024
 
 
 def current() -> Optional[Draft]:
-    """The browser's draft if it exists and has not expired."""
+    """The browser's draft if it exists, has not expired and belongs to this wizard.
+
+    An affiliate's embedded wizard sees only drafts begun on it, and our own site none of those.
+    """
     draft_id = session.get(SESSION_KEY)
     if not isinstance(draft_id, str):
         return None
     draft = db.session.get(Draft, draft_id)
     if draft is None or draft.expires_at <= utcnow():
         return None
+    embed = frames.affiliate()
+    if embed is not None and draft.answers.get("affiliate") != embed.code:
+        return None
     return draft
+
+
+#: Where the embedded wizard's entry page keeps its link's attribution until the draft begins.
+ENTRY_KEY = "entry"
+
+
+def entry_answers() -> dict[str, Any]:
+    """What a new draft begins with on this wizard: its affiliate and the link's attribution."""
+    embed = frames.affiliate()
+    if embed is None:
+        return {}
+    entry = session.get(ENTRY_KEY) or {}
+    answers: dict[str, Any] = {"affiliate": embed.code}
+    if isinstance(entry, dict) and entry.get("affiliate") == embed.code and entry.get("attribution"):
+        answers["attribution"] = entry["attribution"]
+    return answers
 
 
 def start(answers: Optional[dict[str, Any]] = None) -> Draft:
     """A new draft for this browser (replacing any earlier one in its session)."""
     now = utcnow()
-    draft = Draft(id=secrets.token_urlsafe(32), answers=dict(answers or {}), created_at=now,
+    draft = Draft(id=secrets.token_urlsafe(32), answers={**entry_answers(), **(answers or {})}, created_at=now,
                   updated_at=now, expires_at=now + current_app.config["DRAFT_TTL"])
     db.session.add(draft)
     funnel.record(db.session, draft.id, funnel.STARTED, draft.answers.get("affiliate"))

@@ -108,8 +108,9 @@ def submit(draft: Draft, ctx: DraftContext, evidence: ConsentEvidence, supplier:
     try:
         db.session.flush()
         draft.enrollment_id = enrollment.id
-        # Nothing is kept longer than needed: the draft keeps only what the confirmation shows.
-        draft.answers = {"submitted": True}
+        # Nothing is kept longer than needed: the draft keeps only what the confirmation shows
+        # (and its affiliate, whose embedded wizard shows that confirmation).
+        draft.answers = {"submitted": True, **({"affiliate": enrollment.affiliate_code} if enrollment.affiliate_code else {})}
         db.session.commit()
     except IntegrityError as exc:
         db.session.rollback()

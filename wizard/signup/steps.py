@@ -110,6 +110,11 @@ def _save_zip(form: forms.StepForm, ctx: DraftContext) -> dict[str, Any]:
     return out
 
 
+def _load_promo(ctx: DraftContext) -> dict[str, Any]:
+    """The code given so far; before any, the affiliate's default code (the customer may clear it)."""
+    return {"promo": ctx.answers["promo"] if "promo" in ctx.answers else (ctx.default_promo or "")}
+
+
 def _save_promo(form: forms.StepForm, ctx: DraftContext) -> dict[str, Any]:
     typed = (form.promo.data or "").strip()
     if typed and form.without_code():
@@ -184,7 +189,7 @@ def _save_credentials(form: forms.StepForm, ctx: DraftContext) -> dict[str, Any]
 STEPS: tuple[Step, ...] = (
     Step("zip", "Your ZIP code", forms.ZipForm, done=lambda a: bool(a.get("utilities")),
          save=_save_zip),
-    Step("promo", "Promo code", forms.PromoForm, done=lambda a: "promo" in a, save=_save_promo),
+    Step("promo", "Promo code", forms.PromoForm, done=lambda a: "promo" in a, load=_load_promo, save=_save_promo),
     Step("customer-type", "Home or business", forms.CustomerTypeForm,
          done=lambda a: "customer_type" in a),
     Step("utility", "Your utility", forms.UtilityForm, done=lambda a: "utility" in a,

@@ -15,6 +15,7 @@ from wizard.core import dates
 from wizard.core.dates import today
 from wizard.core.extensions import db, limiter
 from wizard.core.rendering import render_page
+from wizard.embed import frames
 
 from . import drafts, funnel, journey
 from .context import DraftContext
@@ -58,16 +59,17 @@ def _not_availability_check() -> bool:
 def step_url(slug: str, **args: Any) -> str:
     """URL of a step (review has its own route)."""
     if slug == "review":
-        return url_for("signup.review", **args)
-    return url_for("signup.step", slug=slug, **args)
+        return url_for(".review", **args)
+    return url_for(".step", slug=slug, **args)
 
 
 def _redirect_to(step: Step | None) -> Response:
-    return redirect(step_url(step.slug) if step else url_for("signup.review"), 303)
+    return redirect(step_url(step.slug) if step else url_for(".review"), 303)
 
 
 def _context(draft: Draft | None) -> DraftContext:
-    return DraftContext(draft.answers if draft else {}, db.session, today())
+    """The draft's answers; before there is one, what a new draft on this wizard begins with."""
+    return DraftContext(draft.answers if draft else drafts.entry_answers(), db.session, today())
 
 
 def _page(step: Step, form: Any, ctx: DraftContext, status: int = 200, **extra: Any) -> Response:
@@ -83,9 +85,9 @@ def start() -> Response:
     """Resume the browser's draft at its first unanswered step, or begin at the ZIP."""
     draft = drafts.current()
     if draft is None:
-        return redirect(url_for("signup.step", slug="zip"))
+        return redirect(url_for(".step", slug="zip"))
     if draft.enrollment_id:
-        return redirect(url_for("signup.confirmation"))
+        return redirect(url_for(".confirmation"))
     return _redirect_to(journey.first_unanswered(STEPS, draft.answers))
 
 
@@ -100,7 +102,7 @@ def step(slug: str) -> Response:
         abort(404)
     draft = drafts.current()
     if draft is not None and draft.enrollment_id:
-        return redirect(url_for("signup.confirmation"), 303)
+        return redirect(url_for(".confirmation"), 303)
     ctx = _context(draft)
     if not journey.can_visit(STEPS, ctx.answers, slug):
         return _redirect_to(journey.first_unanswered(STEPS, ctx.answers))
@@ -118,7 +120,7 @@ def step(slug: str) -> Response:
     draft = draft or drafts.start()
     if slug == "zip" and not answers["utilities"]:
         drafts.save(draft, answers)
-        return redirect(url_for("signup.not_served"), 303)
+        return redirect(url_for(".not_served"), 303)
     if request.args.get("change"):
         target = journey.first_unanswered(STEPS, answers)
     else:
@@ -139,7 +141,7 @@ def _go_back(step: Step, form: Any, draft: Draft | None, ctx: DraftContext) -> R
                  and name != "csrf_token" and field.type not in ("SubmitField", "PasswordField")}
         unsaved = drafts.keep_unsaved(ctx.answers.get("_unsaved", {}), step.slug, typed)
         drafts.save(draft, {**ctx.answers, "_unsaved": unsaved})
-    return redirect(step_url(previous.slug) if previous else url_for("signup.step", slug="zip"), 303)
+    return redirect(step_url(previous.slug) if previous else url_for(".step", slug="zip"), 303)
 
 
 @bp.route("/not-served", methods=["GET", "POST"])
@@ -148,7 +150,7 @@ def not_served() -> Response:
     draft = drafts.current()
     zip_code = draft.answers.get("zip") if draft else None
     if not zip_code or draft.answers.get("utilities"):
-        return redirect(url_for("signup.start"))
+        return redirect(url_for(".start"))
     form = WaitlistForm()
     joined = False
     if form.validate_on_submit():
@@ -163,7 +165,7 @@ def review() -> Response:
     """Check your answers, confirm the statements, and enroll."""
     draft = drafts.current()
     if draft is not None and draft.enrollment_id:
-        return redirect(url_for("signup.confirmation"), 303)
+        return redirect(url_for(".confirmation"), 303)
     ctx = _context(draft)
     if draft is None or not journey.can_visit(STEPS, ctx.answers, "review"):
         return _redirect_to(journey.first_unanswered(STEPS, ctx.answers))
@@ -185,7 +187,7 @@ def _submit(draft: Draft, ctx: DraftContext, supplier: str) -> Response:
         drafts.save(draft, {k: v for k, v in ctx.answers.items()
                             if k not in ("account_id", "account_via", "another_premise")})
         flash("Sign in to My Account again to enroll this address.", "error")
-        return redirect(url_for("signup.step", slug="sign-in"), 303)
+        return redirect(url_for(".step", slug="sign-in"), 303)
     evidence = ConsentEvidence(ip=request.remote_addr, user_agent=request.user_agent.string)
     try:
         enrollment = submit(draft, ctx, evidence, supplier)
@@ -195,7 +197,7 @@ def _submit(draft: Draft, ctx: DraftContext, supplier: str) -> Response:
     except UsernameTaken:
         drafts.save(draft, {k: v for k, v in ctx.answers.items() if k not in ("username", "password_hash")})
         flash("Someone took that username a moment ago. Choose another one.", "error")
-        return redirect(url_for("signup.step", slug="credentials"), 303)
+        return redirect(url_for(".step", slug="credentials"), 303)
     funnel.record(db.session, draft.id, funnel.COMPLETED, enrollment.affiliate_code)
     db.session.commit()
     if not existing:
@@ -203,8 +205,8 @@ def _submit(draft: Draft, ctx: DraftContext, supplier: str) -> Response:
     if request.form.get("another"):
         drafts.start(start_another_premise(current_user))
         flash(f"Enrollment {enrollment.number} is submitted. Now tell us about the next address.", "success")
-        return redirect(url_for("signup.step", slug="zip"), 303)
-    return redirect(url_for("signup.confirmation"), 303)
+        return redirect(url_for(".step", slug="zip"), 303)
+    return redirect(url_for(".confirmation"), 303)
 
 
 @bp.get("/confirmation")
@@ -212,7 +214,7 @@ def confirmation() -> Response:
     """The enrollment number, plan, dates and what happens next."""
     draft = drafts.current()
     if draft is None or not draft.enrollment_id:
-        return redirect(url_for("signup.start"))
+        return redirect(url_for(".start"))
     enrollment = db.session.get(Enrollment, draft.enrollment_id)
     return render_page("signup/confirmation.html", title="You're enrolled", enrollment=enrollment,
                        **_dates(enrollment))
@@ -232,21 +234,23 @@ def _dates(enrollment: Enrollment) -> dict[str, Any]:
 def another() -> Response:
     """Begin a new draft for the signed-in customer's next premise."""
     if not current_user.is_authenticated:
-        return redirect(url_for("account.login", next=url_for("signup.start")), 303)
+        return redirect(url_for("account.login", next=url_for(".start")), 303)
     drafts.start(start_another_premise(current_user))
-    return redirect(url_for("signup.step", slug="zip"), 303)
+    return redirect(url_for(".step", slug="zip"), 303)
 
 
 @bp.get("/via/<code>")
 def via_affiliate(code: str) -> Response:
     """An affiliate's entry point: a draft attributed to the affiliate, showing its plan set."""
+    if frames.embedded():  # an embedded wizard is one affiliate's already
+        abort(404)
     affiliate = catalog.active_affiliate(db.session, code)
     if affiliate is None:
         abort(404)
     draft = drafts.current()
     if draft is None or draft.enrollment_id or draft.answers.get("affiliate") != affiliate.code:
         drafts.start({"affiliate": affiliate.code})
-    return redirect(url_for("signup.start"), 303)
+    return redirect(url_for(".start"), 303)
 
 
 @bp.post("/restart")
@@ -255,5 +259,5 @@ def restart() -> Response:
     draft = drafts.current()
     session.pop(drafts.SESSION_KEY, None)
     if draft is not None and draft.answers.get("affiliate"):
-        drafts.start({"affiliate": draft.answers["affiliate"]})
-    return redirect(url_for("signup.step", slug="zip"), 303)
+        drafts.start({key: draft.answers[key] for key in ("affiliate", "attribution") if key in draft.answers})
+    return redirect(url_for(".step", slug="zip"), 303)
