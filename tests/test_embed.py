@@ -29,7 +29,9 @@ def field(html: str, name: str) -> Optional[str]:
 
 
 def form_action(html: str) -> str:
-    return htmllib.unescape(re.search(r'<form method="post" action="([^"]+)"', html).group(1))
+    """The page's own form (not the small forms of its links to other steps)."""
+    actions = re.findall(r'<form method="post" action="([^"]+)"', html)
+    return htmllib.unescape(next(a for a in actions if not a.endswith("/go")))
 
 
 class EmbeddedCustomer:
@@ -229,3 +231,21 @@ def test_the_affiliates_default_promo_is_filled_in_and_can_be_cleared(make_app, 
     assert field(text(customer.page), "promo") == "SAVE10"
     customer.answer("promo", {"promo": ""})
     assert session.scalar(select(Draft)).answers["promo"] == ""
+
+
+def test_without_cookies_change_and_back_links_keep_the_answers(app):
+    customer = EmbeddedCustomer(app, cookies=False)
+    customer.walk()
+    review = text(customer.page)
+    assert "Check your answers" in review and 'href="/embed/ACME/signup/about-you' not in review  # no GET links
+    change = customer.send({"to": "about-you", "change": "1", "anchor": "email"}, action="/embed/ACME/signup/go")
+    assert change.status_code == 200 and field(text(change), "email") == "ana@example.com"
+    again = customer.send({**PARTNER["about-you"], "email": "ana.new@example.com"})
+    assert again.status_code == 200 and "Check your answers" in text(again) and "ana.new@example.com" in text(again)
+    back = customer.send({"to": "credentials"}, action="/embed/ACME/signup/go")
+    assert back.status_code == 200 and field(text(back), "username") == "ana.garza"
+
+
+def test_go_refuses_an_unknown_step(app):
+    customer = EmbeddedCustomer(app)
+    assert customer.send({"to": "nowhere"}, action="/embed/ACME/signup/go").status_code == 404

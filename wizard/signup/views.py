@@ -253,6 +253,19 @@ def via_affiliate(code: str) -> Response:
     return redirect(url_for(".start"), 303)
 
 
+@bp.post("/go")
+def go() -> Response:
+    """A link to another step, sent as a form by embedded pages (see `step_link` in _macros.html):
+    the page's session travels in the form, so it works when the browser keeps no cookie."""
+    slug = request.form.get("to", "")
+    if slug not in BY_SLUG:
+        abort(404)
+    anchor = request.form.get("anchor", "")
+    change = {"change": 1} if request.form.get("change") else {}
+    fragment = f"#{anchor}" if anchor.replace("-", "").replace("_", "").isalnum() else ""
+    return redirect(step_url(slug, **change) + fragment, 303)
+
+
 @bp.post("/restart")
 def restart() -> Response:
     """Forget this browser's draft and begin again at the ZIP (still with its affiliate, if any)."""

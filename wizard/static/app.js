@@ -31,4 +31,32 @@
     var form = event.detail.elt.closest && event.detail.elt.closest("form");
     if (form) { form.removeAttribute("aria-busy"); }
   });
+  /* Inside an affiliate's iframe (body.embedded):
+     - htmx requests send the newest session value of the page (X-Embed-Session), for browsers
+       that keep no cookie in the frame; forms also carry it in a hidden field.
+     - the frame tells the host page its height, and asks to be scrolled to when a new step comes
+       in; it posts only to the affiliate's registered origins (the browser drops a message whose
+       target origin is not the host page's), and the host's embed.js checks where it came from. */
+  var body = document.body;
+  if (!body || !body.classList.contains("embedded") || window.parent === window) { return; }
+  document.addEventListener("htmx:configRequest", function (event) {
+    var field = document.querySelector('#panel input[name="embed_session"]');
+    if (field && field.value) { event.detail.headers["X-Embed-Session"] = field.value; }
+  });
+  var origins = (body.getAttribute("data-embed-origins") || "").split(" ").filter(Boolean);
+  function tell(message) {
+    origins.forEach(function (origin) { window.parent.postMessage(message, origin); });
+  }
+  var lastHeight = 0;
+  function sendHeight() {
+    var height = Math.ceil(document.documentElement.getBoundingClientRect().height);
+    if (height !== lastHeight) { lastHeight = height; tell({ type: "energy-wizard:height", height: height }); }
+  }
+  if (window.ResizeObserver) { new ResizeObserver(sendHeight).observe(document.documentElement); }
+  window.addEventListener("load", sendHeight);
+  document.addEventListener("htmx:afterSettle", function (event) {
+    sendHeight();
+    if (event.detail.target && event.detail.target.id === "panel") { tell({ type: "energy-wizard:top" }); }
+  });
+  sendHeight();
 })();
