@@ -44,9 +44,10 @@ def strip_cookies(context: BrowserContext, base_url: str) -> tuple[list[str], li
     return dropped, sent
 
 
-@pytest.mark.parametrize("cookies", ["partitioned", "stripped"])
-def test_a_customer_enrolls_inside_the_affiliates_iframe(new_context, live_server, camera, cookies) -> None:
-    context = new_context()
+@pytest.mark.parametrize("cookies, js", [("partitioned", True), ("stripped", True), ("stripped", False)],
+                         ids=["partitioned-cookie", "no-cookie", "no-cookie-no-javascript"])
+def test_a_customer_enrolls_inside_the_affiliates_iframe(new_context, live_server, camera, cookies, js) -> None:
+    context = new_context(java_script_enabled=js)
     context.set_default_timeout(10_000)
     dropped, sent = strip_cookies(context, live_server.base_url) if cookies == "stripped" else ([], [])
     carried: list[str] = []  # embed cookies the browser sent back (third-party, so partitioned)
@@ -56,7 +57,7 @@ def test_a_customer_enrolls_inside_the_affiliates_iframe(new_context, live_serve
         host = context.new_page()
         host.goto(site.url)
         me = Person()
-        customer = FramedCustomer(host, "energy-wizard-ACME", live_server, camera)
+        customer = FramedCustomer(host, "energy-wizard-ACME", live_server, camera, js=js)
         customer.when_i_start_signing_up()
         customer.on_step("zip", 1, 11, label="zip-branded")
 
@@ -67,13 +68,23 @@ def test_a_customer_enrolls_inside_the_affiliates_iframe(new_context, live_serve
         customer.then_i_see("Questions? Call Acme Energy Deals at")
 
         customer.walk_to_review(me, plan="Partner Exclusive 12")
-        # The iframe grew to its content: the customer scrolls one page, not a page in a page.
-        content = frame.evaluate("document.documentElement.getBoundingClientRect().height")
-        expect(host.locator("#energy-wizard-ACME")).to_have_js_property("offsetHeight", round(content))
-        assert content > 640  # taller than the snippet's 40rem minimum
+        if js:
+            # The iframe grew to its content: the customer scrolls one page, not a page in a page.
+            content = frame.evaluate("document.documentElement.getBoundingClientRect().height")
+            expect(host.locator("#energy-wizard-ACME")).to_have_js_property("offsetHeight", round(content))
+            assert content > 640  # taller than the snippet's 40rem minimum
+        # A change from the review page keeps every answer and comes back to it.
+        customer.page.locator(".summary-row", has_text="Email").get_by_role("button", name="Change email").click()
+        customer.on_step("about-you", label="change-email")
+        customer.then_the_field_holds("Email address", me.email)
+        customer.fill("Email address", "ana.garza@example.com")
+        customer.continue_()
+        customer.on_step("review", label="review-after-change")
+        expect(customer.summary_value("Email")).to_have_text("ana.garza@example.com")
         customer.when_i_enroll()
         number = customer.then_i_am_enrolled()
-        assert customer.same_document()  # htmx all the way: never a full page load
+        if js:
+            assert customer.same_document()  # htmx all the way: never a full page load
 
         if cookies == "stripped":
             assert dropped, "the route must have stripped the app's cookies"
