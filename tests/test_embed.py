@@ -206,10 +206,12 @@ def test_the_sites_draft_and_the_embeds_are_separate(app, session):
     site.answer("zip", {"zip": "75201"})
     embedded = client.get("/embed/ACME/signup/promo", follow_redirects=True)
     assert form_action(text(embedded)).endswith("/embed/ACME/signup/zip")  # begins at the ZIP
+    _other_affiliate_with_a_plan(session)
     customer = EmbeddedCustomer(app)
     customer.answer("zip", {"zip": "77002"})
-    other = customer.client.get("/embed/OTHER/signup/promo")  # another affiliate's wizard: unknown here
-    assert other.status_code == 404
+    other = customer.client.get("/embed/OTHER/signup/promo", follow_redirects=True)  # same browser, same cookie
+    assert form_action(text(other)).endswith("/embed/OTHER/signup/zip")  # ACME's draft is not OTHER's
+    assert 'value="77002"' not in text(other)
 
 
 def test_the_entry_links_attribution_is_stored_on_the_draft(app, session):
