@@ -146,6 +146,7 @@ def register_blueprints(app: Flask) -> None:
     from .account import views as account
     from .catalog import documents
     from .core import health
+    from .embed import branding  # noqa: F401  its routes on embed.bp
     from .embed import views as embed
     from .signup import views
 
@@ -249,7 +250,10 @@ def register_headers(app: Flask) -> None:
         if app.config["SESSION_COOKIE_SECURE"]:
             response.headers["Strict-Transport-Security"] = app.config["STRICT_TRANSPORT_SECURITY"]
         response.vary.add("HX-Request")
-        if request.endpoint not in ("static", "health.healthz", "health.readyz"):
+        # An affiliate's brand.css (revalidated) and logo (versioned URL) set their own caching;
+        # their 404s (a closed affiliate, an old logo) are not kept.
+        if response.status_code >= 400 or request.endpoint not in (
+                "static", "health.healthz", "health.readyz", "embed.brand_css", "embed.logo"):
             response.headers["Cache-Control"] = "no-store"
         return response
 

@@ -7,7 +7,6 @@ from werkzeug.wrappers import Response
 from wizard.signup import drafts
 from wizard.signup.attribution import from_query
 
-from . import branding  # noqa: F401  TEMP
 from .blueprint import bp
 from .frames import SIGNUP, open_affiliate
 
