@@ -134,5 +134,7 @@ def register(app: Flask) -> None:
 
     @app.context_processor
     def embed_context() -> dict[str, Any]:
+        from .branding import display_phone
+
         return {"embed_affiliate": affiliate(), "embed_session_token": session_token,
-                "embed_session_field": session_field}
+                "embed_session_field": session_field, "embed_phone": display_phone}
