@@ -19,6 +19,10 @@ from .statuses import Status
 
 log = logging.getLogger(__name__)
 
+#: The <Campaign> element's children, in this order, for the utm_* tags present.
+CAMPAIGN_TAGS = (("utm_source", "Source"), ("utm_medium", "Medium"), ("utm_campaign", "Name"),
+                 ("utm_term", "Term"), ("utm_content", "Content"))
+
 STATUS_WORDS = {"accepted": Status.ACCEPTED, "rejected": Status.REJECTED}
 
 
@@ -49,6 +53,12 @@ def prospect_xml(prospect: Prospect) -> bytes:
     _add(enrollment, "PromoCode", prospect.promo_code)
     _add(enrollment, "ReferralSource", prospect.referral_source)
     _add(enrollment, "Affiliate", prospect.affiliate_code)
+    _add(enrollment, "SubId", prospect.sub_id)
+    campaign = [(tag, (prospect.utm or {}).get(key)) for key, tag in CAMPAIGN_TAGS]
+    if any(value for _, value in campaign):
+        element = ET.SubElement(enrollment, "Campaign")
+        for tag, value in campaign:
+            _add(element, tag, value)
     consent = ET.SubElement(root, "Consent", method=str(prospect.consent.get("method", "")))
     for key in ("at", "ip", "user_agent"):
         _add(consent, {"at": "At", "ip": "IpAddress", "user_agent": "UserAgent"}[key],

@@ -39,6 +39,11 @@ class Prospect:
     promo_code: Optional[str]
     referral_source: Optional[str]
     affiliate_code: Optional[str]
+    #: The affiliate's own reference for the sale, from its wizard link.
+    sub_id: Optional[str]
+    #: Campaign tags from the link, by their names (utm_source, utm_medium, utm_campaign, utm_term,
+    #: utm_content), only those present; None when there were none.
+    utm: Optional[dict[str, str]]
     consent: dict[str, Any]
 
     @classmethod
@@ -72,5 +77,7 @@ class Prospect:
             promo_code=enrollment.promo_code,
             referral_source=enrollment.referral_source,
             affiliate_code=enrollment.affiliate_code,
+            sub_id=enrollment.sub_id,
+            utm=dict(enrollment.utm) if enrollment.utm else None,
             consent=enrollment.consent,
         )

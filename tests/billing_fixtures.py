@@ -70,6 +70,11 @@ class StandInProcess:
         with urllib.request.urlopen(self.url + "/_stats", timeout=2) as response:
             return json.load(response)
 
+    def received(self, number: str) -> dict[str, Any]:
+        """The JSON body the stand-in last received for enrollment `number`."""
+        with urllib.request.urlopen(f"{self.url}/_received/{number}", timeout=2) as response:
+            return json.load(response)
+
     def fault(self, mode: str, **extra: Any) -> None:
         request = urllib.request.Request(self.url + "/_faults", data=json.dumps({"mode": mode, **extra}).encode(),
                                          headers={"Content-Type": "application/json"}, method="POST")

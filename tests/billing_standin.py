@@ -4,9 +4,10 @@
 
 It creates prospects (one per idempotency key), answers status lookups (pending, then accepted
 with a start date after --accept-after seconds, or rejected in "reject" mode), counts what it
-did (GET /_stats) and produces the faults it is told to (POST /_faults {"mode": ..., "delay": s}):
-none, down (drops connections), slow (waits `delay` seconds), 500, malformed, error (422),
-reject. It keeps its state in memory: a restart forgets the prospects.
+did (GET /_stats), shows the last body received for an enrollment (GET /_received/EN-..., the
+latest 1,000 enrollments) and produces the faults it is told to (POST /_faults {"mode": ...,
+"delay": s}): none, down (drops connections), slow (waits `delay` seconds), 500, malformed,
+error (422), reject. It keeps its state in memory: a restart forgets the prospects.
 """
 from __future__ import annotations
 
@@ -20,6 +21,9 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Optional
 
+#: Bodies kept for GET /_received: enough for any test, bounded for long benchmark runs.
+KEEP_RECEIVED = 1000
+
 MODES = {"none", "down", "slow", "500", "malformed", "error", "reject"}
 
 
@@ -32,6 +36,7 @@ class StandIn:
         self.by_key: dict[str, dict[str, Any]] = {}
         self.by_id: dict[str, dict[str, Any]] = {}
         self.ids = itertools.count(1)
+        self.received: dict[str, dict[str, Any]] = {}  # enrollment number -> last body, for tests to read
         self.requests = 0
         self.replays = 0
         self.fault: dict[str, Any] = {"mode": "none", "delay": 0.0, "reason": "ESI ID not found at the utility"}
@@ -48,6 +53,11 @@ class StandIn:
     def create(self, key: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         """Create the prospect for `key` once; a replay answers the same prospect (200)."""
         with self.lock:
+            number = str(body.get("enrollment_number"))
+            self.received.pop(number, None)
+            self.received[number] = body  # the newest last, so the oldest goes first
+            if len(self.received) > KEEP_RECEIVED:
+                del self.received[next(iter(self.received))]
             if key in self.by_key:
                 self.replays += 1
                 return 200, {"prospect_id": self.by_key[key]["prospect_id"], "status": "pending"}
@@ -56,6 +66,11 @@ class StandIn:
                         "rejected": self.fault["mode"] == "reject", "reason": self.fault["reason"]}
             self.by_key[key] = self.by_id[prospect["prospect_id"]] = prospect
             return 201, {"prospect_id": prospect["prospect_id"], "status": "pending"}
+
+    def received_body(self, number: str) -> Optional[dict[str, Any]]:
+        """The last Create Prospect body received for enrollment `number`."""
+        with self.lock:
+            return self.received.get(number)
 
     def lookup(self, prospect_id: str) -> Optional[dict[str, Any]]:
         with self.lock:
@@ -119,6 +134,9 @@ class Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         if self.path == "/_stats":
             return self._send(200, self.server.state.stats())
+        if self.path.startswith("/_received/"):
+            body = self.server.state.received_body(self.path.rsplit("/", 1)[1])
+            return self._send(200, body) if body else self._send(404, {"error": "nothing received for it"})
         if self.path.startswith("/prospects/"):
             if self._faulted():
                 return None

@@ -79,3 +79,9 @@ def test_csv_rows_have_a_header_and_safe_text():
                         "2026-11-01", "2026-11-30"]
     assert lines[3][:7] == ["Sign in", "yes", 0, Decimal("0.0"), "", "", ""]
     assert len(lines) == len(STAGES) + 1
+
+
+def test_sub_id_rows_keep_their_order_with_the_share_completed():
+    rows = fr.sub_id_rows([("abc-123", 4, 1), (None, 3, 0), ("late", 0, 2)])
+    assert [(r.sub_id, r.started, r.completed, r.percent_completed) for r in rows] == [
+        ("abc-123", 4, 1, Decimal("25.0")), (None, 3, 0, Decimal("0.0")), ("late", 0, 2, None)]

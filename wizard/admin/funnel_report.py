@@ -21,6 +21,9 @@ MAX_DAYS = 366
 #: Steps whose page is shown before a draft exists, so their count would mislead.
 NOT_COUNTED = frozenset({"zip"})
 
+#: Sub IDs the "By sub ID" table shows at most (affiliates may pass one per click).
+SUB_ID_ROWS = 50
+
 #: Characters that make a spreadsheet read a cell as a formula (OWASP's list).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -44,6 +47,22 @@ class Row:
     drop_off: Optional[int]
     drop_off_percent: Optional[Decimal]
     compared_with: Optional[str]
+
+
+@dataclasses.dataclass(frozen=True)
+class SubIdRow:
+    """One sub ID of an affiliate's links (None: links without one), with its drafts."""
+
+    sub_id: Optional[str]
+    started: int
+    completed: int
+    percent_completed: Optional[Decimal]
+
+
+def sub_id_rows(counts: Iterable[tuple[Optional[str], int, int]]) -> list[SubIdRow]:
+    """The "By sub ID" rows from (sub_id, started, completed) counts, in the order given."""
+    return [SubIdRow(sub_id, started, completed, percent(completed, started))
+            for sub_id, started, completed in counts]
 
 
 def stages(steps: Iterable[Any], always: Any) -> list[Stage]:

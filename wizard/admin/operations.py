@@ -21,6 +21,7 @@ from billing.models import Enrollment
 from wizard.catalog.models import Affiliate, Utility
 from wizard.core.dates import MARKET_TZ, local_time
 from wizard.core.extensions import db
+from wizard.signup.attribution import campaign_rows
 
 from .audit import changes
 from .enrollment_forms import CancelForm, CorrectionForm, QueueFilters, apply_correction, correctable
@@ -113,7 +114,7 @@ def _helpers() -> dict[str, Any]:
     return {"utility_names": dict(db.session.execute(select(Utility.code, Utility.name)).all()),
             "affiliate_names": dict(db.session.execute(select(Affiliate.code, Affiliate.name)).all()),
             "local_time": local_time, "short_name": short_name, "mask_email": mask_email,
-            "mask_phone": mask_phone, "mask_identity": mask_identity}
+            "mask_phone": mask_phone, "mask_identity": mask_identity, "campaign_rows": campaign_rows}
 
 
 # --- one enrollment ----------------------------------------------------------------------------

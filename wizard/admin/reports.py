@@ -7,7 +7,7 @@ import io
 from typing import Any, Mapping, Optional
 
 from flask import abort, render_template, request
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, case, func, select
 from werkzeug.wrappers import Response
 from wtforms import DateField, SelectField, StringField
 from wtforms.validators import Length, ValidationError
@@ -16,6 +16,8 @@ from wizard.catalog.models import Affiliate
 from wizard.core.dates import today
 from wizard.core.extensions import db
 from wizard.core.forms import SafeForm
+from wizard.signup import attribution
+from wizard.signup.funnel import COMPLETED, STARTED
 from wizard.signup.models import FunnelEvent
 from wizard.signup.steps import STEPS, always
 
@@ -53,11 +55,13 @@ class FilterForm(SafeForm):
 
 
 class FunnelFilters(FilterForm):
-    """Date range (market calendar) and channel of the funnel report."""
+    """Date range (market calendar), channel and (for an affiliate) sub ID of the funnel report."""
 
     date_from = _date_field("From", "First day, in the market's calendar (Central time).")
     date_to = _date_field("To", "Last day, included.")
     channel = SelectField("Channel", validate_choice=False, default="")
+    sub_id = StringField("Sub ID", filters=[strip], description="With an affiliate: only its links with this sub ID.",
+                         render_kw={"class": "input-medium", "spellcheck": "false", "autocomplete": "off"})
 
     def prepare(self) -> "FunnelFilters":
         """Offer every affiliate (inactive ones too: their past drafts still count)."""
@@ -69,6 +73,21 @@ class FunnelFilters(FilterForm):
     def validate_channel(self, field: SelectField) -> None:
         if field.data not in {value for value, _ in field.choices}:
             raise ValidationError("Choose a channel from the list: all, direct web, or one affiliate.")
+
+    def validate_sub_id(self, field: StringField) -> None:
+        if not field.data:
+            return
+        if not self.affiliate_code():
+            raise ValidationError("Choose an affiliate under Channel to see one sub ID: sub IDs come from "
+                                  "an affiliate's links.")
+        if attribution.from_query({"sub_id": field.data}) != {"sub_id": field.data}:
+            raise ValidationError(f"Enter the sub ID as the affiliate's link has it: at most "
+                                  f"{attribution.MAX_LENGTH} letters, digits and . _ ~ : - with no spaces.")
+
+    def affiliate_code(self) -> Optional[str]:
+        """The affiliate chosen under Channel, if one is."""
+        channel = self.channel.data or ""
+        return channel.removeprefix("affiliate:") if channel.startswith("affiliate:") else None
 
     def validate_date_to(self, field: DateField) -> None:
         super().validate_date_to(field)
@@ -90,16 +109,19 @@ class FunnelFilters(FilterForm):
         return self.date_from.data or last - dt.timedelta(days=DEFAULT_DAYS - 1), last
 
     def channel_label(self) -> str:
-        """The chosen channel as the select shows it."""
-        return dict(self.channel.choices).get(self.channel.data, "All channels")
+        """The chosen channel as the select shows it, and the sub ID when one is chosen."""
+        label = dict(self.channel.choices).get(self.channel.data, "All channels")
+        return f"{label}, sub ID {self.sub_id.data}" if self.sub_id.data else label
 
-    def query_args(self) -> dict[str, str]:
-        """The filters as URL parameters (for the CSV link)."""
+    def query_args(self, **changes: str) -> dict[str, str]:
+        """The filters as URL parameters (for the CSV link and the sub ID links), with `changes`."""
         first, last = self.period()
-        return {"date_from": first.isoformat(), "date_to": last.isoformat(), "channel": self.channel.data or ""}
+        args = {"date_from": first.isoformat(), "date_to": last.isoformat(), "channel": self.channel.data or "",
+                "sub_id": self.sub_id.data or "", **changes}
+        return {name: value for name, value in args.items() if value or name == "channel"}
 
 
-def funnel_counts(first: dt.date, last: dt.date, channel: str) -> dict[str, int]:
+def funnel_counts(first: dt.date, last: dt.date, channel: str, sub_id: Optional[str] = None) -> dict[str, int]:
     """Drafts that reached each step between the two market days, by one GROUP BY query."""
     start, end = funnel_report.day_range_utc(first, last)
     query = (select(FunnelEvent.step, func.count()).where(FunnelEvent.at >= start, FunnelEvent.at < end)
@@ -108,7 +130,25 @@ def funnel_counts(first: dt.date, last: dt.date, channel: str) -> dict[str, int]
         query = query.where(FunnelEvent.affiliate_code.is_(None))
     elif channel.startswith("affiliate:"):
         query = query.where(FunnelEvent.affiliate_code == channel.removeprefix("affiliate:"))
+    if sub_id:
+        query = query.where(FunnelEvent.sub_id == sub_id)
     return {step: count for step, count in db.session.execute(query).all()}
+
+
+def sub_id_counts(first: dt.date, last: dt.date, affiliate_code: str) -> tuple[list[funnel_report.SubIdRow], bool]:
+    """An affiliate's drafts started and completed per sub ID, most started first; and whether
+    more sub IDs than `SUB_ID_ROWS` had drafts (only the first ones are answered)."""
+    start, end = funnel_report.day_range_utc(first, last)
+    started = func.sum(case((FunnelEvent.step == STARTED, 1), else_=0))
+    completed = func.sum(case((FunnelEvent.step == COMPLETED, 1), else_=0))
+    query = (select(FunnelEvent.sub_id, started, completed)
+             .where(FunnelEvent.at >= start, FunnelEvent.at < end, FunnelEvent.affiliate_code == affiliate_code,
+                    FunnelEvent.step.in_((STARTED, COMPLETED)))
+             .group_by(FunnelEvent.sub_id)
+             .order_by(started.desc(), completed.desc(), FunnelEvent.sub_id.nulls_last())
+             .limit(funnel_report.SUB_ID_ROWS + 1))
+    found = [(sub_id, int(s or 0), int(c or 0)) for sub_id, s, c in db.session.execute(query).all()]
+    return funnel_report.sub_id_rows(found[:funnel_report.SUB_ID_ROWS]), len(found) > funnel_report.SUB_ID_ROWS
 
 
 def _funnel_report() -> tuple[FunnelFilters, Optional[list[funnel_report.Row]]]:
@@ -117,7 +157,7 @@ def _funnel_report() -> tuple[FunnelFilters, Optional[list[funnel_report.Row]]]:
     if not form.validate():
         return form, None
     first, last = form.period()
-    return form, funnel_report.rows(STAGES, funnel_counts(first, last, form.channel.data or ""))
+    return form, funnel_report.rows(STAGES, funnel_counts(first, last, form.channel.data or "", form.sub_id.data))
 
 
 def _funnel_page(form: FunnelFilters, report: Optional[list[funnel_report.Row]], **context: Any) -> str:
@@ -128,12 +168,16 @@ def _funnel_page(form: FunnelFilters, report: Optional[list[funnel_report.Row]],
 @bp.get("/funnel")
 @requires("marketing", "operations")
 def funnel() -> tuple[str, int]:
-    """Drafts reaching each step, with the drop-off, for a date range and channel."""
+    """Drafts reaching each step, with the drop-off, for a date range and channel; per sub ID for an affiliate."""
     form, report = _funnel_report()
     if report is None:
         return _funnel_page(form, None), 422
     first, last = form.period()
-    return _funnel_page(form, report, first=first, last=last), 200
+    by_sub_id, more_sub_ids = None, False
+    if form.affiliate_code() and not form.sub_id.data:
+        by_sub_id, more_sub_ids = sub_id_counts(first, last, form.affiliate_code())
+    return _funnel_page(form, report, first=first, last=last, by_sub_id=by_sub_id, more_sub_ids=more_sub_ids,
+                        sub_id_limit=funnel_report.SUB_ID_ROWS), 200
 
 
 @bp.get("/funnel.csv")

@@ -17,7 +17,7 @@ from wizard.core.extensions import db
 from wizard.core.models import utcnow
 from wizard.embed import frames
 
-from . import funnel
+from . import attribution, funnel
 from .models import Draft
 
 SESSION_KEY = "draft"
@@ -69,7 +69,8 @@ def start(answers: Optional[dict[str, Any]] = None) -> Draft:
     draft = Draft(id=secrets.token_urlsafe(32), answers={**entry_answers(), **(answers or {})}, created_at=now,
                   updated_at=now, expires_at=now + current_app.config["DRAFT_TTL"])
     db.session.add(draft)
-    funnel.record(db.session, draft.id, funnel.STARTED, draft.answers.get("affiliate"))
+    funnel.record(db.session, draft.id, funnel.STARTED, draft.answers.get("affiliate"),
+                  attribution.sub_id(draft.answers))
     db.session.commit()
     session[SESSION_KEY] = draft.id
     session.permanent = True

@@ -16,7 +16,7 @@ from wizard.catalog.models import Promo
 from wizard.core.extensions import db
 from wizard.core.models import Customer, utcnow
 
-from . import journey
+from . import attribution, journey
 from .context import DraftContext
 from .models import Draft
 from .steps import STEPS
@@ -101,7 +101,8 @@ def submit(draft: Draft, ctx: DraftContext, evidence: ConsentEvidence, supplier:
         enrollment_type=a.get("enrollment_type", "switch"), start_timing=a.get("start_timing", "first_available"),
         requested_date=dt.date.fromisoformat(a["requested_date"]) if a.get("requested_date") else None,
         promo_code=a.get("promo") or None, referral_source=a.get("referral"),
-        affiliate_code=ctx.affiliate_code, consent=_consent(ctx, evidence, supplier),
+        affiliate_code=ctx.affiliate_code, sub_id=attribution.sub_id(a), utm=attribution.utm(a),
+        consent=_consent(ctx, evidence, supplier),
     )
     db.session.add(enrollment)
     billing.enqueue(db.session, enrollment)

@@ -17,8 +17,10 @@ def draft_ref(draft_id: str) -> str:
     return hashlib.sha256(draft_id.encode()).hexdigest()[:32]
 
 
-def record(session: Session, draft_id: str, step: str, affiliate_code: Optional[str]) -> None:
-    """Note (once) that a draft reached `step`; a repeat visit changes nothing. Commit is the caller's."""
-    values = {"draft_ref": draft_ref(draft_id), "step": step, "affiliate_code": affiliate_code}
+def record(session: Session, draft_id: str, step: str, affiliate_code: Optional[str],
+           sub_id: Optional[str] = None) -> None:
+    """Note (once) that a draft reached `step`, with its affiliate and the affiliate's `sub_id`;
+    a repeat visit changes nothing. Commit is the caller's."""
+    values = {"draft_ref": draft_ref(draft_id), "step": step, "affiliate_code": affiliate_code, "sub_id": sub_id}
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     session.execute(insert(FunnelEvent).values(**values).on_conflict_do_nothing())

@@ -17,7 +17,7 @@ from wizard.core.extensions import db, limiter
 from wizard.core.rendering import render_page
 from wizard.embed import frames
 
-from . import drafts, funnel, journey
+from . import attribution, drafts, funnel, journey
 from .context import DraftContext
 from .enrollment import ConsentEvidence, NotReady, UsernameTaken, start_another_premise, submit
 from .forms import ReviewForm
@@ -127,7 +127,8 @@ def step(slug: str) -> Response:
         target = journey.next_step(STEPS, answers, slug)
     # The funnel counts the step the customer goes on to, in the same commit as the answers:
     # showing a step (a GET) never writes.
-    funnel.record(db.session, draft.id, target.slug if target else "review", answers.get("affiliate"))
+    funnel.record(db.session, draft.id, target.slug if target else "review", answers.get("affiliate"),
+                  attribution.sub_id(answers))
     drafts.save(draft, answers)
     return _redirect_to(target)
 
@@ -198,7 +199,7 @@ def _submit(draft: Draft, ctx: DraftContext, supplier: str) -> Response:
         drafts.save(draft, {k: v for k, v in ctx.answers.items() if k not in ("username", "password_hash")})
         flash("Someone took that username a moment ago. Choose another one.", "error")
         return redirect(url_for(".step", slug="credentials"), 303)
-    funnel.record(db.session, draft.id, funnel.COMPLETED, enrollment.affiliate_code)
+    funnel.record(db.session, draft.id, funnel.COMPLETED, enrollment.affiliate_code, enrollment.sub_id)
     db.session.commit()
     if not existing:
         sign_in(account_of(enrollment.customer_id))
@@ -241,15 +242,19 @@ def another() -> Response:
 
 @bp.get("/via/<code>")
 def via_affiliate(code: str) -> Response:
-    """An affiliate's entry point: a draft attributed to the affiliate, showing its plan set."""
+    """An affiliate's entry point: a draft attributed to the affiliate (and to the link's sub_id and
+    utm_* tags), showing its plan set."""
     if frames.embedded():  # an embedded wizard is one affiliate's already
         abort(404)
     affiliate = catalog.active_affiliate(db.session, code)
     if affiliate is None:
         abort(404)
+    tags = attribution.from_query(request.args)
     draft = drafts.current()
     if draft is None or draft.enrollment_id or draft.answers.get("affiliate") != affiliate.code:
-        drafts.start({"affiliate": affiliate.code})
+        drafts.start({"affiliate": affiliate.code, **({"attribution": tags} if tags else {})})
+    elif tags and tags != draft.answers.get("attribution"):
+        drafts.save(draft, {**draft.answers, "attribution": tags})  # the latest link of the same affiliate counts
     return redirect(url_for(".start"), 303)
 
 
