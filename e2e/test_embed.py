@@ -96,8 +96,8 @@ def test_a_customer_enrolls_inside_the_affiliates_iframe(new_context, live_serve
     xml = ET.fromstring((live_server.drop_dir / f"{number}.xml").read_bytes())
     assert xml.findtext("Enrollment/Plan") == "PARTNER12"
     assert xml.findtext("Enrollment/Affiliate") == "ACME"
-    assert xml.findtext("SubId") == "e2e-42"
-    assert xml.findtext("Campaign/Source") == "newsletter"
+    assert xml.findtext("Enrollment/SubId") == "e2e-42"
+    assert xml.findtext("Enrollment/Campaign/Source") == "newsletter"
 
 
 def test_a_page_on_an_unregistered_origin_cannot_frame_the_wizard(new_context, live_server) -> None:
