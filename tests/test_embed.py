@@ -251,3 +251,11 @@ def test_without_cookies_change_and_back_links_keep_the_answers(app):
 def test_go_refuses_an_unknown_step(app):
     customer = EmbeddedCustomer(app)
     assert customer.send({"to": "nowhere"}, action="/embed/ACME/signup/go").status_code == 404
+
+
+def test_enroll_another_address_after_the_session_ended_stays_in_the_frame(app):
+    fresh = EmbeddedCustomer(app)  # nobody signed in (the session ended)
+    response = fresh.send({}, action="/embed/ACME/signup/another", follow_redirects=False)
+    assert response.status_code == 303 and response.location.endswith("/embed/ACME/signup/zip")
+    page = fresh.client.get(response.location)
+    assert "Your session ended. Start again with the next address's ZIP code" in text(page)

@@ -235,6 +235,11 @@ def _dates(enrollment: Enrollment) -> dict[str, Any]:
 def another() -> Response:
     """Begin a new draft for the signed-in customer's next premise."""
     if not current_user.is_authenticated:
+        if frames.embedded():  # My Account's sign-in page may not be framed: sign in at the step
+            drafts.start()
+            flash("Your session ended. Start again with the next address's ZIP code; "
+                  "you can sign in to My Account on the way.", "info")
+            return redirect(url_for(".step", slug="zip"), 303)
         return redirect(url_for("account.login", next=url_for(".start")), 303)
     drafts.start(start_another_premise(current_user))
     return redirect(url_for(".step", slug="zip"), 303)
