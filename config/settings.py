@@ -84,6 +84,23 @@ class Settings:
     BILLING_OPERATIONS_EMAIL = os.environ.get("OPERATIONS_EMAIL", "operations@localhost")
     # The dev server drains the outbox in a background thread; production runs a worker.
     BILLING_DRAIN_IN_PROCESS = _env_bool("BILLING_DRAIN_IN_PROCESS", DATABASE_URL is None)
+    # Customer mail (wizard/mail): "file" writes .eml files into MAIL_DIR (default instance/mail/,
+    # shown at /dev/mail to this machine); "smtp" sends through SMTP_HOST. Default: smtp when
+    # SMTP_HOST is set, else file. The serving process sends it when BILLING_DRAIN_IN_PROCESS is on;
+    # in production run `flask --app wsgi mail worker`.
+    MAIL_TRANSPORT = os.environ.get("MAIL_TRANSPORT") or ("smtp" if os.environ.get("SMTP_HOST") else "file")
+    MAIL_DIR = os.environ.get("MAIL_DIR")
+    MAIL_DEV_PAGE = _env_bool("MAIL_DEV_PAGE", DATABASE_URL is None)
+    MAIL_FROM = os.environ.get("MAIL_FROM", "enrollments@localhost")
+    SMTP_HOST = os.environ.get("SMTP_HOST", "localhost")
+    SMTP_PORT = _env_int("SMTP_PORT", 587)
+    SMTP_USERNAME = os.environ.get("SMTP_USERNAME")
+    SMTP_PASSWORD = os.environ.get("SMTP_PASSWORD")
+    SMTP_STARTTLS = _env_bool("SMTP_STARTTLS", True)
+    SMTP_TIMEOUT = float(os.environ.get("SMTP_TIMEOUT", 10))
+    MAIL_MAX_ATTEMPTS = _env_int("MAIL_MAX_ATTEMPTS", 8)
+    MAIL_BACKOFF_BASE = float(os.environ.get("MAIL_BACKOFF_BASE", 30))
+    MAIL_BACKOFF_CAP = float(os.environ.get("MAIL_BACKOFF_CAP", 3600))
     BILLING_DRAIN_INTERVAL = float(os.environ.get("BILLING_DRAIN_INTERVAL", 5))
 
     # Proxies in front of the app whose X-Forwarded-For/-Proto are trusted (a load balancer: 1).

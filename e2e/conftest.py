@@ -60,6 +60,8 @@ def live_server(tmp_path: Path, server_settings: dict) -> Iterator[LiveServer]:
         "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
         "DATABASE_URL": f"sqlite:///{tmp_path / 'wizard.db'}",
         "BILLING_DROP_DIR": str(drop_dir),
+        "MAIL_TRANSPORT": "file",  # the tests read the mail (tests/mail_helpers.py)
+        "MAIL_DIR": str(tmp_path / "mail"),
         "RATELIMIT_ENABLED": False,
         "RATELIMIT_STORAGE_URI": "memory://",
         # Pinned so that the environment (a developer's shell, CI) cannot change them:
@@ -77,6 +79,9 @@ def live_server(tmp_path: Path, server_settings: dict) -> Iterator[LiveServer]:
     try:
         yield LiveServer(app=app, base_url=f"http://127.0.0.1:{server.server_port}", drop_dir=drop_dir)
     finally:
+        if "mail_stop" in app.extensions:  # a mail worker thread was started
+            app.extensions["mail_stop"].set()
+            app.extensions["mail_thread"].join(timeout=15)
         if "billing_drain_stop" in app.extensions:  # a billing worker thread was started
             app.extensions["billing_drain_stop"].set()
             app.extensions["billing_drain_thread"].join(timeout=15)

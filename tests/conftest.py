@@ -67,6 +67,8 @@ def make_app(tmp_path: Path, database_url: str):
             "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
             "DATABASE_URL": database_url,
             "BILLING_DROP_DIR": str(tmp_path / "billing-drop"),
+            "MAIL_TRANSPORT": "file",  # tests read the mail from files (tests/mail_helpers.py)
+            "MAIL_DIR": str(tmp_path / "mail"),
             "RATELIMIT_ENABLED": False,
             **overrides,
         })

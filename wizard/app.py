@@ -72,6 +72,7 @@ def configure_instance(app: Flask) -> None:
     app.config["DATABASE_URL"] = app.config.get("DATABASE_URL") or f"sqlite:///{instance / 'wizard.db'}"
     _private_sqlite_file(app.config["DATABASE_URL"])
     app.config["BILLING_DROP_DIR"] = app.config.get("BILLING_DROP_DIR") or str(instance / "billing-drop")
+    app.config["MAIL_DIR"] = app.config.get("MAIL_DIR") or str(instance / "mail")
     app.config["BILLING_STATUS_DIR"] = app.config.get("BILLING_STATUS_DIR") or str(
         Path(app.config["BILLING_DROP_DIR"]).parent / "billing-status")
     app.extensions["cipher"] = billing.FieldCipher(app.config["FIELD_ENCRYPTION_KEYS"])
@@ -148,6 +149,7 @@ def register_blueprints(app: Flask) -> None:
     from .core import health
     from .embed import branding  # noqa: F401  its routes on embed.bp
     from .embed import views as embed
+    from .mail import dev as dev_mail
     from .signup import views
 
     app.register_blueprint(health.bp)
@@ -159,6 +161,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(account.bp)
     app.register_blueprint(documents.bp)
     app.register_blueprint(admin.blueprint())
+    app.register_blueprint(dev_mail.bp)
     app.add_url_rule("/", "index", lambda: redirect(url_for("signup.start")))
 
 
@@ -279,7 +282,11 @@ def register_background_drain(app: Flask) -> None:
     """Embedded default: the serving process drains the billing outbox in a thread."""
     from wizard.core.billing_runner import start_background_drain
 
+    from wizard.mail.runner import start_background as start_background_mail
+
     @app.before_request
     def ensure_drain() -> None:
         if "billing_drain_stop" not in app.extensions:
             start_background_drain(app)
+        if "mail_stop" not in app.extensions:
+            start_background_mail(app)

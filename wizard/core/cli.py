@@ -110,4 +110,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(drafts_cli)
     app.cli.add_command(catalog_cli)
     app.cli.add_command(billing_cli)
+    from wizard.mail.cli import mail_cli
+
+    app.cli.add_command(mail_cli)
     app.cli.add_command(staff_cli)

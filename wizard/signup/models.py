@@ -20,6 +20,8 @@ class AreaWaitlist(Base):
     zip: Mapped[str] = mapped_column(String(5))
     email: Mapped[str] = mapped_column(String(254))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    #: When they were told we serve their ZIP now (once); None: not yet.
+    notified_at: Mapped[Optional[dt.datetime]]
 
 
 class Draft(Base):
