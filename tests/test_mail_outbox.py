@@ -112,7 +112,7 @@ def test_retries_run_out_and_the_message_is_given_up(app, caplog):
     with SmtpServer() as smtp:
         port = smtp.port
     transport = SmtpTransport("127.0.0.1", port, starttls=False, timeout=2)
-    for attempt in range(SETTINGS.max_attempts):
+    for _ in range(SETTINGS.max_attempts):
         with db.sessionmaker(app)() as session:
             session.execute(MailMessage.__table__.update().values(available_at=dt.datetime(2000, 1, 1)))
             session.commit()
