@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 
 from wizard.core.models import utcnow
 
-from . import mail
+from . import events, mail
 from .adapters import BillingSystem, BillingUnavailable, Outcome
 from .crypto import FieldCipher
 from .models import Enrollment, OutboxItem, StatusChange
@@ -50,7 +50,8 @@ class TransitionError(ValueError):
 
 def set_status(session: Session, enrollment: Enrollment, new: Status, reason: str,
                message: Optional[str] = None) -> None:
-    """Move `enrollment` to `new` and record the change in its history."""
+    """Move `enrollment` to `new`, record the change in its history and tell the listeners
+    (billing/events.py) in the same transaction."""
     old = Status(enrollment.status) if enrollment.status else None
     if not can_transition(old, new):
         raise TransitionError(f"{old} -> {new} is not allowed")
@@ -58,6 +59,7 @@ def set_status(session: Session, enrollment: Enrollment, new: Status, reason: st
     enrollment.status_message = message
     session.add(StatusChange(enrollment=enrollment, from_status=old.value if old else None,
                              to_status=new.value, reason=reason, message=message))
+    events.status_changed(session, enrollment, old, new)
 
 
 def enqueue(session: Session, enrollment: Enrollment) -> None:
