@@ -32,6 +32,8 @@ class Settings:
     DB_MAX_OVERFLOW = _env_int("DB_MAX_OVERFLOW", 2)
     CATALOG_FILE = os.environ.get("CATALOG_FILE", str(HERE / "demo_catalog.toml"))
     SUPPLIER_NAME = os.environ.get("SUPPLIER_NAME", "Lone Star Power")
+    # Given to customers in emails that ask them to call (a rejected enrollment).
+    CUSTOMER_SERVICE_PHONE = os.environ.get("CUSTOMER_SERVICE_PHONE", "1-800-555-0199")
 
     # Migrate and load the catalog at start-up: on for SQLite, off when DATABASE_URL is set.
     AUTO_MIGRATE = None if os.environ.get("AUTO_MIGRATE") is None else _env_bool("AUTO_MIGRATE", False)

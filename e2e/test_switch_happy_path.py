@@ -123,8 +123,9 @@ def test_texas_switch_happy_path_with_javascript(customer: Customer, live_server
     expect(rescission).to_be_visible()
     until = re.search(r"that is until (.+)\.", rescission.inner_text()).group(1)
     assert until in ends, (until, ends)
-    # No email is sent (yet): the page promises none and links the plan's documents instead.
-    expect(page.get_by_text(re.compile("email", re.I))).to_have_count(0)
+    # The confirmation email was queued with the enrollment (e2e/test_confirmation_mail.py reads it):
+    # the page says where it went, and links the plan's documents as well.
+    customer.then_i_see(f"We have emailed your confirmation and the plan's documents to {me.email}.")
     for name in ("Electricity Facts Label", "Terms of Service", "Your Rights as a Customer"):
         expect(page.locator(".next-steps").get_by_role("link", name=re.compile(f"^{name} for "))).to_be_visible()
     customer.then_i_see("We are passing your enrollment to our billing system now. Our billing system sends "

@@ -12,11 +12,12 @@ from sqlalchemy.exc import IntegrityError
 import billing
 from billing.models import Enrollment
 from wizard.account.models import Account
+from wizard.catalog import document_files
 from wizard.catalog.models import Promo
 from wizard.core.extensions import db
 from wizard.core.models import Customer, utcnow
 
-from . import attribution, journey
+from . import attribution, journey, mails
 from .context import DraftContext
 from .models import Draft
 from .steps import STEPS
@@ -67,7 +68,8 @@ def check_ready(ctx: DraftContext) -> None:
 
 
 def submit(draft: Draft, ctx: DraftContext, evidence: ConsentEvidence, supplier: str) -> Enrollment:
-    """Store the enrollment (status "New Enrollment Saved") and its outbox row in one transaction.
+    """Store the enrollment (status "New Enrollment Saved"), its billing outbox row and the
+    customer's confirmation email (with the plan's documents) in one transaction.
 
     Idempotent: the draft id is the enrollment's unique submission key, so a replayed submit
     answers the enrollment already made.
@@ -85,6 +87,14 @@ def submit(draft: Draft, ctx: DraftContext, evidence: ConsentEvidence, supplier:
                            .with_for_update())
     check_ready(ctx)
     a = ctx.answers
+    # Every query before the new rows are added: a query autoflushes them, and a username taken
+    # meanwhile must fail in the flush inside the try below, where it is recognised.
+    number = _new_number()
+    snapshot = _plan_snapshot(ctx)
+    # The plan's documents as the confirmation email attaches them, at the versions recorded.
+    files = [] if ctx.plan.quote_request else document_files.plan_documents(
+        db.session, ctx.plan, ctx.utility.code, snapshot["documents"], supplier)
+    snapshot["document_files"] = document_files.record(files)
     account: Optional[Account] = None
     if a.get("customer_status") == "existing":
         customer = db.session.get(Account, a["account_id"]).customer
@@ -94,9 +104,9 @@ def submit(draft: Draft, ctx: DraftContext, evidence: ConsentEvidence, supplier:
                           password_hash=a["password_hash"], customer=customer)
         db.session.add(account)
     enrollment = Enrollment(
-        number=_new_number(), submission_key=draft.id, channel="web", customer=customer,
+        number=number, submission_key=draft.id, channel="web", customer=customer,
         state=ctx.state.code, utility_code=ctx.utility.code, plan_code=ctx.plan.code,
-        plan_snapshot=_plan_snapshot(ctx), esi_id=a.get("esi_id") or None,
+        plan_snapshot=snapshot, esi_id=a.get("esi_id") or None,
         service_address=_service_address(a), billing_address=_billing_address(a),
         enrollment_type=a.get("enrollment_type", "switch"), start_timing=a.get("start_timing", "first_available"),
         requested_date=dt.date.fromisoformat(a["requested_date"]) if a.get("requested_date") else None,
@@ -109,6 +119,7 @@ def submit(draft: Draft, ctx: DraftContext, evidence: ConsentEvidence, supplier:
     try:
         db.session.flush()
         draft.enrollment_id = enrollment.id
+        mails.queue_confirmation(db.session, enrollment, files)
         # Nothing is kept longer than needed: the draft keeps only what the confirmation shows
         # (and its affiliate, whose embedded wizard shows that confirmation).
         draft.answers = {"submitted": True, **({"affiliate": enrollment.affiliate_code} if enrollment.affiliate_code else {})}

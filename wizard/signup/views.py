@@ -17,7 +17,7 @@ from wizard.core.extensions import db, limiter
 from wizard.core.rendering import render_page
 from wizard.embed import frames
 
-from . import attribution, drafts, funnel, journey
+from . import attribution, drafts, funnel, journey, mails  # mails: registers the enrollment emails
 from .context import DraftContext
 from .enrollment import ConsentEvidence, NotReady, UsernameTaken, start_another_premise, submit
 from .forms import ReviewForm
@@ -217,8 +217,9 @@ def confirmation() -> Response:
     if draft is None or not draft.enrollment_id:
         return redirect(url_for(".start"))
     enrollment = db.session.get(Enrollment, draft.enrollment_id)
+    emailed_to = enrollment.customer.email if mails.confirmation_queued(db.session, enrollment) else None
     return render_page("signup/confirmation.html", title="You're enrolled", enrollment=enrollment,
-                       **_dates(enrollment))
+                       emailed_to=emailed_to, **_dates(enrollment))
 
 
 def _dates(enrollment: Enrollment) -> dict[str, Any]:

@@ -1,0 +1,146 @@
+"""The customer's enrollment emails: the confirmation (with the plan's documents) and the status news.
+
+Each is queued in the transaction that causes it: the confirmation with the enrollment
+(`queue_confirmation`, called by `enrollment.submit`), a status email with the status change
+(`queue_status_mail`, a billing status listener). The facts are stored when queued; what depends
+on the moment of sending (the rescission deadline: the period starts when the customer receives
+the Terms of Service) is worked out by the builders when the message is sent.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Optional, Sequence
+
+from flask import has_request_context, url_for
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from billing.events import on_status_change
+from billing.models import Enrollment
+from billing.statuses import Status
+from wizard.catalog.document_files import DocumentFile
+from wizard.catalog.models import State
+from wizard.core import dates
+from wizard.mail.kinds import Message, mail_kind
+from wizard.mail.models import MailMessage
+from wizard.mail.outbox import Attachment, queue
+
+CONFIRMATION = "enrollment_confirmation"
+#: The statuses a customer is emailed about, and the kind of each email.
+STATUS_KINDS = {Status.ACCEPTED: "enrollment_accepted", Status.REJECTED: "enrollment_rejected"}
+
+
+def confirmation_key(enrollment: Enrollment) -> str:
+    """The confirmation's outbox key: one confirmation per enrollment."""
+    return f"confirmation:{enrollment.id}"
+
+
+def _absolute(endpoint: str) -> Optional[str]:
+    """An absolute link to `endpoint` on the site the customer is using (None outside a request)."""
+    return url_for(endpoint, _external=True) if has_request_context() else None
+
+
+def long_date(day: dt.date) -> str:
+    """Monday, December 7, 2026: dates as the wizard's pages write them."""
+    return f"{day:%A, %B} {day.day}, {day.year}"
+
+
+def one_line(address: dict[str, Any]) -> str:
+    """1200 Main St, Apt 4, Dallas, TX 75201."""
+    street = ", ".join(part for part in (address.get("line1"), address.get("line2")) if part)
+    return f"{street}, {address.get('city')}, {address.get('state')} {address.get('zip')}"
+
+
+# --- the confirmation ---------------------------------------------------------------------------
+
+def queue_confirmation(session: Session, enrollment: Enrollment, files: Sequence[DocumentFile]) -> Optional[MailMessage]:
+    """Queue the enrollment's confirmation with `files` (the plan's EFL, TOS and YRAC at the
+    versions the enrollment recorded) attached; a quote request gets a short note instead.
+
+    The enrollment must be flushed (the message is keyed by its id); the caller commits.
+    """
+    snapshot = enrollment.plan_snapshot
+    customer = enrollment.customer
+    context = {
+        "enrollment_id": enrollment.id, "number": enrollment.number, "first_name": customer.first_name,
+        "email": customer.email, "quote_request": bool(snapshot.get("quote_request")),
+        "plan": {"code": enrollment.plan_code, "name": snapshot.get("name"), "term_months": snapshot.get("term_months"),
+                 "rate_type": snapshot.get("rate_type"), "energy_cents_per_kwh": snapshot.get("energy_cents_per_kwh")},
+        "service_address": one_line(enrollment.service_address), "enrollment_type": enrollment.enrollment_type,
+        "start_timing": enrollment.start_timing,
+        "requested_date": enrollment.requested_date.isoformat() if enrollment.requested_date else None,
+        "rescission_business_days": session.get(State, enrollment.state).rescission_business_days,
+        "documents": [{"kind": f.kind, "title": f.title, "version": f.version, "filename": f.filename,
+                       "source": f.source, "url": f.url} for f in files],
+        "account_url": _absolute("account.home"),
+    }
+    return queue(session, CONFIRMATION, customer.email, context,
+                 attachments=[Attachment(f.filename, "application/pdf", f.data) for f in files],
+                 key=confirmation_key(enrollment))
+
+
+def confirmation_queued(session: Session, enrollment: Enrollment) -> bool:
+    """Whether a confirmation email was queued for the enrollment (the page may then say so)."""
+    return session.scalar(select(MailMessage.id).where(MailMessage.key == confirmation_key(enrollment))) is not None
+
+
+@mail_kind(CONFIRMATION)
+def enrollment_confirmation(context: dict[str, Any], sent_at: dt.datetime) -> Message:
+    """The confirmation; the rescission deadline counts from the day it is sent (received)."""
+    sent_day = dates.market_day(sent_at)
+    days = int(context["rescission_business_days"])
+    requested = context.get("requested_date")
+    requested_date = dt.date.fromisoformat(requested) if requested else None
+    first_available = dates.first_available_switch(sent_day, days)
+    if context["enrollment_type"] == "move_in":
+        start = f"Move-in on {long_date(requested_date)}"
+    elif context["start_timing"] == "self_selected":
+        start = f"Switch on {long_date(requested_date)} (the date you chose)"
+    else:
+        start = f"Switch on the first available date, about {long_date(first_available)}"
+    values = {**context, "sent_day": sent_day, "start": start, "requested_date": requested_date,
+              "rescission_ends": long_date(dates.rescission_ends(sent_day, days)),
+              "first_available": first_available}
+    if context.get("quote_request"):
+        return Message(f"We received your quote request {context['number']}", "mail/quote_request_received", values)
+    return Message(f"You're enrolled: {context['plan']['name']} ({context['number']})",
+                   "mail/enrollment_confirmation", values)
+
+
+# --- status emails ------------------------------------------------------------------------------
+
+@on_status_change
+def queue_status_mail(session: Session, enrollment: Enrollment, old: Optional[Status], new: Status) -> None:
+    """Queue the customer's email about an accepted or rejected enrollment, once per enrollment
+    and status, in the status change's transaction."""
+    kind = STATUS_KINDS.get(new)
+    if kind is None or not enrollment.customer or not enrollment.customer.email:
+        return
+    # The worker that records the status has no request: the link is the one the confirmation
+    # carried (the site the customer enrolled on), if there was one.
+    confirmation = session.scalar(select(MailMessage.context).where(MailMessage.key == confirmation_key(enrollment)))
+    context = {
+        "enrollment_id": enrollment.id, "number": enrollment.number,
+        "first_name": enrollment.customer.first_name,
+        "plan_name": (enrollment.plan_snapshot or {}).get("name") or enrollment.plan_code,
+        "service_address": one_line(enrollment.service_address), "enrollment_type": enrollment.enrollment_type,
+        "service_start_date": enrollment.service_start_date.isoformat() if enrollment.service_start_date else None,
+        "reason": enrollment.status_message if new is Status.REJECTED else None,
+        "account_url": (confirmation or {}).get("account_url"),
+    }
+    queue(session, kind, enrollment.customer.email, context, key=f"status:{enrollment.id}:{new.name.lower()}")
+
+
+@mail_kind(STATUS_KINDS[Status.ACCEPTED])
+def enrollment_accepted(context: dict[str, Any], sent_at: dt.datetime) -> Message:
+    """Accepted, with the service start date when the utility gave one."""
+    start = context.get("service_start_date")
+    return Message(f"Your enrollment {context['number']} is accepted", "mail/enrollment_accepted",
+                   {**context, "service_start_date": long_date(dt.date.fromisoformat(start)) if start else None})
+
+
+@mail_kind(STATUS_KINDS[Status.REJECTED])
+def enrollment_rejected(context: dict[str, Any], sent_at: dt.datetime) -> Message:
+    """Rejected, with the reason given and what to do."""
+    return Message(f"Your enrollment {context['number']} could not be completed", "mail/enrollment_rejected",
+                   dict(context))
