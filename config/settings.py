@@ -102,6 +102,14 @@ class Settings:
     MAIL_BACKOFF_BASE = float(os.environ.get("MAIL_BACKOFF_BASE", 30))
     MAIL_BACKOFF_CAP = float(os.environ.get("MAIL_BACKOFF_CAP", 3600))
     BILLING_DRAIN_INTERVAL = float(os.environ.get("BILLING_DRAIN_INTERVAL", 5))
+    # The site's address as customers reach it (https://signup.example.com): links in emails are
+    # built on it, never on the Host header of the request that caused the email (which whoever
+    # sends the request chooses). Required in production when mail goes out by SMTP.
+    SITE_URL = os.environ.get("SITE_URL")
+    # Forgotten passwords: how long an emailed link works, and how often a link or a username may
+    # be asked for (per client address, and per email address asked about).
+    PASSWORD_RESET_LIFETIME = dt.timedelta(minutes=_env_int("PASSWORD_RESET_MINUTES", 60))
+    RESET_RATE_LIMIT = os.environ.get("RESET_RATE_LIMIT", "5 per minute;20 per hour")
 
     # Proxies in front of the app whose X-Forwarded-For/-Proto are trusted (a load balancer: 1).
     # 0 trusts none: the client's address is the connection's, and a customer cannot spoof it.
