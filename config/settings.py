@@ -93,7 +93,7 @@ class Settings:
     MAIL_DEV_PAGE = _env_bool("MAIL_DEV_PAGE", DATABASE_URL is None)
     MAIL_FROM = os.environ.get("MAIL_FROM", "enrollments@localhost")
     SMTP_HOST = os.environ.get("SMTP_HOST", "localhost")
-    SMTP_PORT = _env_int("SMTP_PORT", 587)
+    SMTP_PORT = _env_int("SMTP_PORT", 25)
     SMTP_USERNAME = os.environ.get("SMTP_USERNAME")
     SMTP_PASSWORD = os.environ.get("SMTP_PASSWORD")
     SMTP_STARTTLS = _env_bool("SMTP_STARTTLS", True)
