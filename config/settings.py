@@ -98,6 +98,7 @@ class Settings:
     SMTP_PASSWORD = os.environ.get("SMTP_PASSWORD")
     SMTP_STARTTLS = _env_bool("SMTP_STARTTLS", True)
     SMTP_TIMEOUT = float(os.environ.get("SMTP_TIMEOUT", 10))
+    SMTP_CA_FILE = os.environ.get("SMTP_CA_FILE")  # a private relay's CA, trusted besides the system's
     MAIL_MAX_ATTEMPTS = _env_int("MAIL_MAX_ATTEMPTS", 8)
     MAIL_BACKOFF_BASE = float(os.environ.get("MAIL_BACKOFF_BASE", 30))
     MAIL_BACKOFF_CAP = float(os.environ.get("MAIL_BACKOFF_CAP", 3600))
