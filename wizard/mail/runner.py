@@ -44,8 +44,9 @@ def renderer(app: Flask):
 
 
 def drain_once(app: Flask, stop: Optional[threading.Event] = None) -> MailReport:
-    """Send every message due now."""
-    return drain(db.sessionmaker(app), transport(app), renderer(app), settings(app), stop=stop)
+    """Send every message due now (builders and templates run inside the app context)."""
+    with app.app_context():
+        return drain(db.sessionmaker(app), transport(app), renderer(app), settings(app), stop=stop)
 
 
 def run(app: Flask, stop: threading.Event, idle_seconds: float) -> MailReport:
