@@ -220,3 +220,14 @@ def test_a_link_sent_from_an_affiliates_frame_opens_its_wizard(app, session, coo
     shown = text(top_level.get(resumed.location))
     assert "Acme Energy Deals" in shown and 'value="Ana"' in shown
     assert app.test_client().get(path.replace("/embed/ACME", "")).status_code == 410  # used up
+
+
+def test_with_public_url_the_link_names_it_not_the_requests_host(make_app):
+    app = make_app(PUBLIC_URL="https://signup.example.com")
+    wizard = Wizard(app.test_client())
+    wizard.walk(until="about-you")
+    wizard.post("/signup/about-you", {"nav": "later"})
+    wizard.post("/signup/finish-later", {"email": "ana@example.com"})  # the request's host: localhost
+    (message,) = deliver_mail(app)
+    assert re.search(r"^https://signup\.example\.com/signup/resume/[A-Za-z0-9_-]+$", text_of(message), re.M)
+    assert "localhost" not in text_of(message)
