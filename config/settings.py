@@ -93,11 +93,12 @@ class Settings:
     MAIL_DEV_PAGE = _env_bool("MAIL_DEV_PAGE", DATABASE_URL is None)
     MAIL_FROM = os.environ.get("MAIL_FROM", "enrollments@localhost")
     SMTP_HOST = os.environ.get("SMTP_HOST", "localhost")
-    SMTP_PORT = _env_int("SMTP_PORT", 587)
+    SMTP_PORT = _env_int("SMTP_PORT", 25)
     SMTP_USERNAME = os.environ.get("SMTP_USERNAME")
     SMTP_PASSWORD = os.environ.get("SMTP_PASSWORD")
     SMTP_STARTTLS = _env_bool("SMTP_STARTTLS", True)
     SMTP_TIMEOUT = float(os.environ.get("SMTP_TIMEOUT", 10))
+    SMTP_CA_FILE = os.environ.get("SMTP_CA_FILE")  # a private relay's CA, trusted besides the system's
     MAIL_MAX_ATTEMPTS = _env_int("MAIL_MAX_ATTEMPTS", 8)
     MAIL_BACKOFF_BASE = float(os.environ.get("MAIL_BACKOFF_BASE", 30))
     MAIL_BACKOFF_CAP = float(os.environ.get("MAIL_BACKOFF_CAP", 3600))

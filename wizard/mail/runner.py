@@ -28,7 +28,8 @@ def transport(app: Flask) -> Transport:
     if c["MAIL_TRANSPORT"] == "file":
         return FileTransport(c["MAIL_DIR"])
     return SmtpTransport(c["SMTP_HOST"], c["SMTP_PORT"], c.get("SMTP_USERNAME") or None,
-                         c.get("SMTP_PASSWORD") or None, starttls=c["SMTP_STARTTLS"], timeout=c["SMTP_TIMEOUT"])
+                         c.get("SMTP_PASSWORD") or None, starttls=c["SMTP_STARTTLS"], timeout=c["SMTP_TIMEOUT"],
+                         cafile=c.get("SMTP_CA_FILE") or None)
 
 
 def renderer(app: Flask):
