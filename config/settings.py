@@ -147,6 +147,9 @@ class Settings:
     ACCOUNT_LOCK_MAX = ADMIN_LOCK_MAX
     #: Usernames tried at the credentials step per address: "taken" must not become a directory.
     AVAILABILITY_RATE_LIMIT = os.environ.get("AVAILABILITY_RATE_LIMIT", "10 per minute;30 per hour")
+    #: "Finish later" emails a link to whatever address is typed: per client address, so nobody can
+    #: use it to send mail in bulk (stricter than LOOKUP_RATE_LIMIT, as each one sends an email).
+    FINISH_LATER_RATE_LIMIT = os.environ.get("FINISH_LATER_RATE_LIMIT", "5 per minute;20 per hour")
     #: Largest plan document upload.
     MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
     #: Largest request on the admin's upload pages (a ZIP map of every US ZIP is about 1 MB).

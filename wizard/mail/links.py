@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any, Optional
 from urllib.parse import urlsplit
 
-from flask import current_app, url_for
+from flask import current_app, has_request_context, request, url_for
 
 
 def site_url_problem(value: Optional[str]) -> Optional[str]:
@@ -27,12 +27,36 @@ def site_url_problem(value: Optional[str]) -> Optional[str]:
     return None
 
 
+#: Where `flask --app wsgi run` listens: the embedded default's address, for links made outside a request.
+DEVELOPMENT_URL = "http://127.0.0.1:5000"
+
+
+class NoSiteUrl(RuntimeError):
+    """A link was needed outside a request and SITE_URL is not set (outside the embedded default)."""
+
+
 def link(endpoint: str, **values: Any) -> str:
-    """The absolute URL of `endpoint` for an email: on SITE_URL when set, else on this request's host."""
+    """The absolute URL of `endpoint` for an email ("." endpoints: this request's blueprint).
+
+    On SITE_URL when set; else, inside a request, on its host; outside a request (a command) on
+    the development server's address in the embedded default, and `NoSiteUrl` anywhere else.
+    """
     site = current_app.config.get("SITE_URL")
-    if site:
-        return site.rstrip("/") + url_for(endpoint, **values)
-    return url_for(endpoint, _external=True, **values)
+    if has_request_context():
+        if endpoint.startswith("."):
+            endpoint = f"{request.blueprint}{endpoint}"
+        if not site:
+            return url_for(endpoint, _external=True, **values)
+    elif not site:
+        if not current_app.config["DATABASE_URL"].startswith("sqlite"):
+            raise NoSiteUrl("Set SITE_URL (e.g. https://signup.example.com) so that emailed links "
+                            "name the site customers know.")
+        site = DEVELOPMENT_URL
+    parts = urlsplit(site)
+    adapter = current_app.url_map.bind(parts.netloc, script_name=parts.path.rstrip("/") or "/",
+                                       url_scheme=parts.scheme or "https")
+    current_app.inject_url_defaults(endpoint, values)
+    return adapter.build(endpoint, values, force_external=True)
 
 
 def seal(url: str) -> str:
