@@ -222,7 +222,7 @@ def test_a_link_sent_from_an_affiliates_frame_opens_its_wizard(app, session, coo
     assert app.test_client().get(path.replace("/embed/ACME", "")).status_code == 410  # used up
 
 
-def test_with_public_url_the_link_names_it_not_the_requests_host(make_app):
+def test_with_site_url_the_link_names_it_not_the_requests_host(make_app):
     app = make_app(SITE_URL="https://signup.example.com")
     wizard = Wizard(app.test_client())
     wizard.walk(until="about-you")

@@ -70,7 +70,7 @@ def test_an_import_that_serves_the_zip_emails_whoever_waits_once(make_app, sessi
     assert session.scalar(select(func.count()).select_from(MailMessage)) == 1
 
 
-def test_without_public_url_the_command_line_uses_the_dev_server_or_says_why_not(app, session, tmp_path):
+def test_without_site_url_the_command_line_uses_the_dev_server_or_says_why_not(app, session, tmp_path):
     join(app, "pat@example.com")
     result = import_zips(app, tmp_path)
     assert result.exit_code == 0, result.output

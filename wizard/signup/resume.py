@@ -22,6 +22,7 @@ from wizard.core.extensions import db, limiter
 from wizard.core.forms import SafeForm
 from wizard.core.models import utcnow
 from wizard.mail.links import link as external_url
+from wizard.mail.links import seal
 from wizard.core.rendering import render_page
 from wizard.embed import frames
 from wizard.mail import tokens
@@ -59,7 +60,7 @@ def email_resume_link(draft: Draft, to: str) -> dt.datetime:
     token = tokens.issue(db.session, RESUME_DRAFT, draft.id, lifetime)
     affiliate = frames.affiliate()
     queue(db.session, RESUME_DRAFT, to, {
-        "link": external_url(".resume", token=token), "expires_at": until.isoformat(), "hours": _hours(),
+        "link": seal(external_url(".resume", token=token)), "expires_at": until.isoformat(), "hours": _hours(),
         "supplier": current_app.config["SUPPLIER_NAME"],
         "affiliate_name": (affiliate.display_name or affiliate.name) if affiliate else None})
     drafts.save(draft, draft.answers)  # commits the token and the message with the draft's new life
