@@ -12,6 +12,7 @@ from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from wizard.core.models import Base, Customer, utcnow
+from wizard.core.outbox import OutboxRow
 
 from .statuses import Status
 
@@ -86,23 +87,16 @@ class StatusChange(Base):
     enrollment: Mapped[Enrollment] = relationship(back_populates="history")
 
 
-class OutboxItem(Base):
-    """An enrollment waiting to be sent: written in the same transaction as the enrollment."""
+class OutboxItem(OutboxRow, Base):
+    """An enrollment waiting to be sent: written in the same transaction as the enrollment.
+
+    Its delivery columns (lease, claim token, attempts, sent or given up) are the shared
+    outbox's (wizard/core/outbox.py); given up means On Hold until an operator resubmits it.
+    """
 
     __tablename__ = "billing_outbox"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     enrollment_id: Mapped[int] = mapped_column(ForeignKey("enrollment.id"), unique=True)
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-    available_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
-    attempts: Mapped[int] = mapped_column(default=0)
-    claimed_until: Mapped[Optional[dt.datetime]]
-    #: Random per claim: a worker records its outcome only while the row still carries its token,
-    #: so a worker whose lease ran out (and whose row another worker took over) records nothing.
-    claim_token: Mapped[Optional[str]] = mapped_column(String(32))
-    sent_at: Mapped[Optional[dt.datetime]] = mapped_column(index=True)
-    #: Set when retries ran out: the enrollment is On Hold until an operator resubmits it.
-    gave_up_at: Mapped[Optional[dt.datetime]]
-    last_error: Mapped[Optional[str]] = mapped_column(Text)
 
     enrollment: Mapped[Enrollment] = relationship()

@@ -1,6 +1,7 @@
 """The transactional outbox: enrollments are queued in their own transaction, delivered later.
 
-Delivery guarantees:
+The claim, lease and fencing machinery is the shared outbox's (wizard/core/outbox.py, also used
+for customer mail); this module is what delivering an enrollment means. Delivery guarantees:
 - an outbox row is claimed for a lease before it is sent (PostgreSQL: FOR UPDATE SKIP LOCKED, so
   several workers share the queue; elsewhere a compare-and-set), and a claim left by a killed
   worker is taken over when its lease ends;
@@ -20,16 +21,16 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import logging
-import random
-import secrets
 import smtplib
 import threading
-from typing import Callable, Optional
+from typing import Optional
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from wizard.core import outbox
 from wizard.core.models import utcnow
+from wizard.core.outbox import SessionFactory, backoff
 
 from . import events, mail
 from .adapters import BillingSystem, BillingUnavailable, Outcome
@@ -41,7 +42,6 @@ from .statuses import Status, can_transition
 
 log = logging.getLogger(__name__)
 
-SessionFactory = Callable[[], Session]
 
 
 class TransitionError(ValueError):
@@ -102,11 +102,6 @@ def cancel(session: Session, enrollment: Enrollment, reason: str, *, test_order:
         item.last_error = "cancelled by an operator"
 
 
-def backoff(attempt: int, base: float, cap: float, rng: Optional[random.Random] = None) -> float:
-    """Seconds to wait before attempt `attempt` + 1: full jitter over an exponential ceiling."""
-    return (rng or random).uniform(0, min(cap, base * 2 ** attempt))
-
-
 @dataclasses.dataclass
 class DrainReport:
     """What one pass over the outbox did."""
@@ -118,44 +113,10 @@ class DrainReport:
     lost: int = 0
 
 
-@dataclasses.dataclass(frozen=True)
-class Claim:
-    """Rows one worker claimed together, and the token that shows they are still its own."""
-
-    token: str
-    ids: list[int]
-
-
-def _due(now: dt.datetime, due_by: dt.datetime):
-    """Unsent, not given up, due by `due_by` and not claimed by anyone at `now`."""
-    return (OutboxItem.sent_at.is_(None), OutboxItem.gave_up_at.is_(None), OutboxItem.available_at <= due_by,
-            or_(OutboxItem.claimed_until.is_(None), OutboxItem.claimed_until < now))
-
-
 def claim_batch(session_factory: SessionFactory, limit: int, lease: dt.timedelta,
-                due_by: Optional[dt.datetime] = None) -> Claim:
-    """Claim up to `limit` rows due by `due_by` (default now) for `lease` under a new token."""
-    token = secrets.token_hex(16)
-    with session_factory() as session:
-        now = utcnow()
-        due = _due(now, due_by or now)
-        claim = {"claimed_until": now + lease, "claim_token": token}
-        if session.get_bind().dialect.name == "postgresql":
-            ids = session.scalars(select(OutboxItem.id).where(*due).order_by(OutboxItem.id)
-                                  .limit(limit).with_for_update(skip_locked=True)).all()
-            if ids:
-                session.execute(update(OutboxItem).where(OutboxItem.id.in_(ids)).values(**claim))
-            session.commit()
-            return Claim(token, list(ids))
-        candidates = session.scalars(select(OutboxItem.id).where(*due).order_by(OutboxItem.id)
-                                     .limit(limit)).all()
-        claimed = []
-        for item_id in candidates:  # compare-and-set: only one claimant's UPDATE matches
-            result = session.execute(update(OutboxItem).where(OutboxItem.id == item_id, *due).values(**claim))
-            session.commit()
-            if result.rowcount == 1:
-                claimed.append(item_id)
-        return Claim(token, claimed)
+                due_by: Optional[dt.datetime] = None) -> outbox.Claim:
+    """Claim up to `limit` enrollments due by `due_by` (default now) for `lease` under a new token."""
+    return outbox.claim_batch(session_factory, OutboxItem, limit, lease, due_by)
 
 
 def drain(session_factory: SessionFactory, system: BillingSystem, cipher: FieldCipher,
@@ -171,26 +132,11 @@ def drain(session_factory: SessionFactory, system: BillingSystem, cipher: FieldC
             break
         for n, item_id in enumerate(claim.ids):
             if stop and stop.is_set():
-                _release(session_factory, claim.token, claim.ids[n:])
+                outbox.release(session_factory, OutboxItem, claim.token, claim.ids[n:])
                 break
             result = _deliver(session_factory, item_id, claim.token, system, cipher, settings, mailer)
             setattr(report, result, getattr(report, result) + 1)
     return report
-
-
-def _owned(item_id: int, token: str) -> tuple:
-    """The row is still this claim's: not taken over, sent, given up or cancelled meanwhile."""
-    return (OutboxItem.id == item_id, OutboxItem.claim_token == token, OutboxItem.sent_at.is_(None),
-            OutboxItem.gave_up_at.is_(None))
-
-
-def _release(session_factory: SessionFactory, token: str, ids: list[int]) -> None:
-    """Give back claims not worked on (a worker stopping), so others need not wait the lease."""
-    with session_factory() as session:
-        session.execute(update(OutboxItem).where(OutboxItem.id.in_(ids), OutboxItem.claim_token == token,
-                                                 OutboxItem.sent_at.is_(None))
-                        .values(claimed_until=None, claim_token=None))
-        session.commit()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -233,9 +179,7 @@ def _prepare(session_factory: SessionFactory, item_id: int, token: str, cipher: 
              lease: dt.timedelta) -> Optional[_Parcel]:
     """Renew this claim's lease for one send and read what to send; None when the row is not ours."""
     with session_factory() as session:
-        renewed = session.execute(update(OutboxItem).where(*_owned(item_id, token))
-                                  .values(claimed_until=utcnow() + lease))
-        if renewed.rowcount != 1:
+        if not outbox.renew(session, OutboxItem, item_id, token, lease):
             return None
         enrollment = session.get(OutboxItem, item_id).enrollment
         if enrollment.plan_snapshot.get("quote_request"):
@@ -247,15 +191,8 @@ def _prepare(session_factory: SessionFactory, item_id: int, token: str, cipher: 
 
 
 def _fence(session: Session, item_id: int, token: str, **values) -> bool:
-    """End this claim with `values` if the row is still its own; False (and nothing done) if not.
-
-    The conditional UPDATE opens the transaction that records the outcome: it holds the row
-    (PostgreSQL) or the database (SQLite) until the caller commits, so no other worker can take
-    the row over between this check and the status change.
-    """
-    result = session.execute(update(OutboxItem).where(*_owned(item_id, token))
-                             .values(claimed_until=None, claim_token=None, **values))
-    return result.rowcount == 1
+    """End this claim with `values` if the row is still its own (wizard/core/outbox.py `fence`)."""
+    return outbox.fence(session, OutboxItem, item_id, token, **values)
 
 
 def _lost(parcel: _Parcel, what: str) -> str:

@@ -95,15 +95,24 @@ class Settings:
     MAIL_DEV_PAGE = _env_bool("MAIL_DEV_PAGE", DATABASE_URL is None)
     MAIL_FROM = os.environ.get("MAIL_FROM", "enrollments@localhost")
     SMTP_HOST = os.environ.get("SMTP_HOST", "localhost")
-    SMTP_PORT = _env_int("SMTP_PORT", 587)
+    SMTP_PORT = _env_int("SMTP_PORT", 25)
     SMTP_USERNAME = os.environ.get("SMTP_USERNAME")
     SMTP_PASSWORD = os.environ.get("SMTP_PASSWORD")
     SMTP_STARTTLS = _env_bool("SMTP_STARTTLS", True)
     SMTP_TIMEOUT = float(os.environ.get("SMTP_TIMEOUT", 10))
+    SMTP_CA_FILE = os.environ.get("SMTP_CA_FILE")  # a private relay's CA, trusted besides the system's
     MAIL_MAX_ATTEMPTS = _env_int("MAIL_MAX_ATTEMPTS", 8)
     MAIL_BACKOFF_BASE = float(os.environ.get("MAIL_BACKOFF_BASE", 30))
     MAIL_BACKOFF_CAP = float(os.environ.get("MAIL_BACKOFF_CAP", 3600))
     BILLING_DRAIN_INTERVAL = float(os.environ.get("BILLING_DRAIN_INTERVAL", 5))
+    # The site's address as customers reach it (https://signup.example.com): links in emails are
+    # built on it, never on the Host header of the request that caused the email (which whoever
+    # sends the request chooses). Required in production when mail goes out by SMTP.
+    SITE_URL = os.environ.get("SITE_URL")
+    # Forgotten passwords: how long an emailed link works, and how often a link or a username may
+    # be asked for (per client address, and per email address asked about).
+    PASSWORD_RESET_LIFETIME = dt.timedelta(minutes=_env_int("PASSWORD_RESET_MINUTES", 60))
+    RESET_RATE_LIMIT = os.environ.get("RESET_RATE_LIMIT", "5 per minute;20 per hour")
 
     # Proxies in front of the app whose X-Forwarded-For/-Proto are trusted (a load balancer: 1).
     # 0 trusts none: the client's address is the connection's, and a customer cannot spoof it.
@@ -140,6 +149,9 @@ class Settings:
     ACCOUNT_LOCK_MAX = ADMIN_LOCK_MAX
     #: Usernames tried at the credentials step per address: "taken" must not become a directory.
     AVAILABILITY_RATE_LIMIT = os.environ.get("AVAILABILITY_RATE_LIMIT", "10 per minute;30 per hour")
+    #: "Finish later" emails a link to whatever address is typed: per client address, so nobody can
+    #: use it to send mail in bulk (stricter than LOOKUP_RATE_LIMIT, as each one sends an email).
+    FINISH_LATER_RATE_LIMIT = os.environ.get("FINISH_LATER_RATE_LIMIT", "5 per minute;20 per hour")
     #: Largest plan document upload.
     MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
     #: Largest request on the admin's upload pages (a ZIP map of every US ZIP is about 1 MB).

@@ -35,7 +35,8 @@ def test_zip_not_served_leaves_an_email(customer: Customer, live_server) -> None
     customer.fill("Email address", "kim@example.com")
     customer.press("Email me")
     thanks = customer.page.get_by_role("status")
-    expect(thanks).to_have_text("Thanks. We'll email you when we start serving 10001, and only about that.")
+    expect(thanks).to_have_text("Thanks. When we start serving 10001, we'll send one email to kim@example.com with "
+                                "a link to sign up, and nothing else. It has a link to take your address off our list.")
     expect(customer.field("Email address")).to_have_count(0)
     customer.shot("thanks")
 

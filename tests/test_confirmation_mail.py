@@ -263,3 +263,21 @@ def test_statuses_the_customer_is_not_told_about_send_nothing(app, session):
         billing.cancel(s, s.scalar(select(Enrollment)), "customer called")
         s.commit()
     assert deliver_mail(app) == []
+
+
+def test_links_in_the_emails_are_built_on_site_url_not_on_the_requests_host(make_app, tmp_path):
+    app = make_app(SITE_URL="https://signup.example.com", BILLING_STATUS_DIR=str(tmp_path / "status"))
+    wizard = Wizard(app.test_client())
+    wizard.client.environ_base["HTTP_HOST"] = "attacker.example"
+    wizard.walk()
+    wizard.submit()
+    [confirmation] = deliver_mail(app)
+    assert "https://signup.example.com/account/" in text_of(confirmation) and "attacker" not in text_of(confirmation)
+    drain_billing(app)
+    with db.sessionmaker(app)() as s:
+        number = s.scalar(select(Enrollment.number))
+    status_file(app, "a.xml", number, "accepted")
+    drain_billing(app)
+    [accepted] = deliver_mail(app)
+    assert "The utility confirms the date your service starts" in text_of(accepted)
+    assert 'href="https://signup.example.com/account/"' in html_of(accepted)

@@ -183,3 +183,85 @@ def test_the_development_mailbox_shows_messages_only_to_this_machine(app):
 def test_the_development_mailbox_is_off_with_smtp(make_app):
     app = make_app(MAIL_TRANSPORT="smtp")
     assert app.test_client().get("/dev/mail/").status_code == 404
+
+
+def _self_signed(tmp_path):
+    """A certificate for 127.0.0.1 and its key, written as PEM files."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+    import ipaddress
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = dt.datetime.now(dt.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(minutes=1))
+            .not_valid_after(now + dt.timedelta(hours=1))
+            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
+            .sign(key, hashes.SHA256()))
+    cert_path, key_path = tmp_path / "smtp.crt", tmp_path / "smtp.key"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return cert_path, key_path
+
+
+def test_smtp_with_starttls_and_login_as_production_sends(app, tmp_path):
+    """A relay that requires STARTTLS and a login: the transport upgrades, checks the certificate
+    against SMTP_CA_FILE, logs in, sends; a wrong password is a retry, never a silent loss."""
+    import ssl
+
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.smtp import AuthResult, LoginPassword
+
+    from .billing_fixtures import Inbox, free_port
+
+    cert, key = _self_signed(tmp_path)
+    tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    tls.load_cert_chain(cert, key)
+
+    def authenticator(server, session, envelope, mechanism, data):
+        ok = isinstance(data, LoginPassword) and (data.login, data.password) == (b"wizard", b"s3cret")
+        return AuthResult(success=ok)
+
+    inbox, port = Inbox(), free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port, tls_context=tls, require_starttls=True,
+                            auth_required=True, authenticator=authenticator)
+    controller.start()
+    try:
+        queue(app, 2)
+        wrong = SmtpTransport("127.0.0.1", port, "wizard", "nope", starttls=True, timeout=5, cafile=str(cert))
+        assert outbox.drain(db.sessionmaker(app), wrong, render, SETTINGS).failed == 2
+        with db.sessionmaker(app)() as session:
+            session.execute(MailMessage.__table__.update().values(available_at=dt.datetime(2000, 1, 1)))
+            session.commit()
+        right = SmtpTransport("127.0.0.1", port, "wizard", "s3cret", starttls=True, timeout=5, cafile=str(cert))
+        assert outbox.drain(db.sessionmaker(app), right, render, SETTINGS).sent == 2
+    finally:
+        controller.stop()
+    assert sorted(m["to"][0] for m in inbox.messages) == ["c0@example.com", "c1@example.com"]
+
+
+def test_starttls_refuses_a_server_whose_certificate_is_not_trusted(app, tmp_path):
+    import ssl
+
+    from aiosmtpd.controller import Controller
+
+    from .billing_fixtures import Inbox, free_port
+
+    cert, key = _self_signed(tmp_path)
+    tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    tls.load_cert_chain(cert, key)
+    inbox, port = Inbox(), free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port, tls_context=tls, require_starttls=True)
+    controller.start()
+    try:
+        queue(app, 1)
+        untrusting = SmtpTransport("127.0.0.1", port, starttls=True, timeout=5)  # system CAs only
+        assert outbox.drain(db.sessionmaker(app), untrusting, render, SETTINGS).failed == 1
+    finally:
+        controller.stop()
+    assert inbox.messages == []

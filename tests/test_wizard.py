@@ -125,7 +125,8 @@ def test_zip_not_served_offers_the_wait_list(wizard, session):
     bad = wizard.post("/signup/not-served", {"email": "not an email"})
     assert bad.status_code == 422 and "Enter an email address like" in html(bad)
     thanks = wizard.post("/signup/not-served", {"email": "Pat@Example.com"})
-    assert "We'll email you when we start serving 10001" in html(thanks)
+    assert ("When we start serving 10001, we'll send one email to Pat@example.com with a link to sign up, "
+            "and nothing else.") in html(thanks)
     wizard.post("/signup/not-served", {"email": "Pat@Example.com"})  # twice: kept once
     assert [(w.zip, w.email) for w in session.scalars(select(AreaWaitlist))] == [("10001", "Pat@example.com")]
     assert wizard.get("/signup/promo").location.endswith("/signup/zip")

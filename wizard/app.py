@@ -22,6 +22,7 @@ from wizard.core.sessions import AreaSessionInterface, in_admin
 
 from .core import assets, cli, filters
 from .embed import frames
+from .mail.links import site_url_problem
 
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
@@ -62,6 +63,12 @@ def configure_instance(app: Flask) -> None:
         raise RuntimeError("SESSION_COOKIE_SECURE must be on when DATABASE_URL is set: customers' and staff's "
                            "cookies must only travel over HTTPS. To serve plain HTTP on purpose (a test server "
                            "on 127.0.0.1), set ALLOW_INSECURE_HTTP=1.")
+    problem = site_url_problem(app.config.get("SITE_URL"))
+    if problem:
+        raise RuntimeError(problem)
+    if production and app.config["MAIL_TRANSPORT"] == "smtp" and not app.config.get("SITE_URL"):
+        raise RuntimeError("SITE_URL must be set when mail goes out by SMTP (https://signup.example.com): "
+                           "emailed links are built on it, never on the Host header a request brings.")
     for key, generate in (("SECRET_KEY", lambda: secrets.token_urlsafe(48)),
                           ("FIELD_ENCRYPTION_KEYS", billing.FieldCipher.generate_key)):
         if not app.config.get(key):
@@ -144,12 +151,14 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     """The wizard, My Account and plan documents."""
     from . import admin
+    from .account import recovery  # noqa: F401  its routes on account.bp
     from .account import views as account
     from .catalog import documents
     from .core import health
     from .embed import branding  # noqa: F401  its routes on embed.bp
     from .embed import views as embed
     from .mail import dev as dev_mail
+    from .signup import resume, waitlist_views  # noqa: F401  their routes on signup's bp
     from .signup import views
 
     app.register_blueprint(health.bp)

@@ -25,6 +25,7 @@ def blueprint() -> Blueprint:
         plans,
         preview,
         promos,
+        recovery,
         referral_sources,
         reports,
         staff_views,

@@ -19,7 +19,8 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 #: endpoint -> roles that may use it (empty: any signed-in staff member). Admins may use all.
 ROLES_OF: dict[str, tuple[str, ...]] = {}
-PUBLIC = {"admin.login"}
+#: Pages for the signed-out: sign-in, and a forgotten password's request, answer and reset pages.
+PUBLIC = {"admin.login", "admin.forgot_password", "admin.forgot_password_sent", "admin.reset_password"}
 
 #: The navigation: endpoint, label, roles (the menu shows what the user may open).
 NAV: list[tuple[str, str, tuple[str, ...]]] = [

@@ -13,6 +13,7 @@ from wizard.catalog.zip_import import MAX_ERRORS, import_zips
 from wizard.core.extensions import db
 from wizard.core.forms import SafeForm
 from wizard.core.request_limits import accepts_upload
+from wizard.signup.waitlist import notify_served
 
 from .catalog_settings import Page
 from .fields import form_page
@@ -69,12 +70,16 @@ def zip_upload() -> Page:
 
 def _imported(report: Any) -> Response:
     counts = {"zips": report.zips, "added": report.added, "removed": report.removed, "unchanged": report.unchanged}
+    # In the import's transaction: the people waiting for a ZIP served now are emailed exactly once.
+    notified = notify_served(db.session)
+    told = f" Emailing {notified} person(s) on the wait list: we serve their ZIP code now." if notified else ""
     if report.added or report.removed:
         record("import", "service_area", "zip-map", None, counts)
         db.session.commit()
         flash(f"Imported {report.zips} ZIP code(s): {report.added} pair(s) added, {report.removed} removed, "
-              f"{report.unchanged} unchanged.", "success")
+              f"{report.unchanged} unchanged.{told}", "success")
     else:
+        db.session.commit()
         flash(f"Nothing changed: all {report.unchanged} pair(s) for the {report.zips} ZIP code(s) in the file "
-              "were already in place.", "success")
+              f"were already in place.{told}", "success")
     return redirect(url_for("admin.zip_upload"), 303)

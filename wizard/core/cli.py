@@ -36,13 +36,23 @@ def import_zips_command(csv_file) -> None:
     """Import the ZIP-to-utility map from CSV_FILE (header zip,utility): all rows or none."""
     from wizard.admin.audit import record
     from wizard.catalog.zip_import import import_zips
+    from wizard.signup.waitlist import notify_served
 
+    from wizard.mail.links import NoSiteUrl
+
+    notified, not_notified = 0, ""
     with db.sessionmaker(current_app)() as session:
         report = import_zips(session, csv_file, commit=False)
+        if report.ok:
+            try:  # in the import's transaction: told exactly when their ZIP is served
+                notified = notify_served(session)
+            except NoSiteUrl as exc:
+                not_notified = str(exc)
         if report.ok and (report.added or report.removed):  # as the admin upload: changes only
             record(session, actor="command line", action="import", entity_type="service_area",
                    entity_id=csv_file.name[-64:], after={"zips": report.zips, "added": report.added,
                                                          "removed": report.removed, "unchanged": report.unchanged})
+        if report.ok and (report.added or report.removed or notified):
             session.commit()
     if not report.ok:
         for error in report.errors:
@@ -51,6 +61,11 @@ def import_zips_command(csv_file) -> None:
         raise click.ClickException(f"Nothing imported: {count} problem{'' if count == 1 else 's'} in {csv_file.name}.")
     click.echo(f"Imported {report.zips} ZIP code(s): {report.added} pair(s) added, {report.removed} removed, "
                f"{report.unchanged} unchanged.")
+    if notified:
+        click.echo(f"Emailing {notified} person(s) on the wait list: we serve their ZIP code now.")
+    if not_notified:
+        click.echo(f"The wait list was not emailed: {not_notified} Whoever waits for a ZIP code served now "
+                   "is emailed at the next import.", err=True)
 
 
 @billing_cli.command("drain")

@@ -1,9 +1,11 @@
-"""Template filters for money as customers read it."""
+"""Template filters: money and market time as customers read them, sealed links in emails."""
 from __future__ import annotations
 
 from decimal import Decimal
 
 from flask import Flask
+
+from wizard.mail.links import unseal
 
 from .dates import market_day, market_time
 
@@ -28,3 +30,4 @@ def register(app: Flask) -> None:
     app.add_template_filter(dollars)
     app.add_template_filter(market_day)
     app.add_template_filter(market_time)
+    app.add_template_filter(unseal)  # a sealed link in an email, opened as the message is rendered

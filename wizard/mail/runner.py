@@ -28,7 +28,8 @@ def transport(app: Flask) -> Transport:
     if c["MAIL_TRANSPORT"] == "file":
         return FileTransport(c["MAIL_DIR"])
     return SmtpTransport(c["SMTP_HOST"], c["SMTP_PORT"], c.get("SMTP_USERNAME") or None,
-                         c.get("SMTP_PASSWORD") or None, starttls=c["SMTP_STARTTLS"], timeout=c["SMTP_TIMEOUT"])
+                         c.get("SMTP_PASSWORD") or None, starttls=c["SMTP_STARTTLS"], timeout=c["SMTP_TIMEOUT"],
+                         cafile=c.get("SMTP_CA_FILE") or None)
 
 
 def renderer(app: Flask):
@@ -43,8 +44,9 @@ def renderer(app: Flask):
 
 
 def drain_once(app: Flask, stop: Optional[threading.Event] = None) -> MailReport:
-    """Send every message due now."""
-    return drain(db.sessionmaker(app), transport(app), renderer(app), settings(app), stop=stop)
+    """Send every message due now (builders and templates run inside the app context)."""
+    with app.app_context():
+        return drain(db.sessionmaker(app), transport(app), renderer(app), settings(app), stop=stop)
 
 
 def run(app: Flask, stop: threading.Event, idle_seconds: float) -> MailReport:

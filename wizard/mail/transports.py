@@ -38,16 +38,16 @@ class SmtpTransport:
     when a username is given."""
 
     def __init__(self, host: str, port: int, username: Optional[str] = None, password: Optional[str] = None,
-                 starttls: bool = True, timeout: float = 10.0):
-        """Send through host:port."""
+                 starttls: bool = True, timeout: float = 10.0, cafile: Optional[str] = None):
+        """Send through host:port; `cafile` adds a CA to trust for STARTTLS (a private mail relay)."""
         self.host, self.port, self.username, self.password = host, port, username, password
-        self.starttls, self.timeout = starttls, timeout
+        self.starttls, self.timeout, self.cafile = starttls, timeout, cafile
 
     def send(self, message: EmailMessage) -> None:
         with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
             smtp.ehlo()
             if self.starttls:
-                smtp.starttls(context=ssl.create_default_context())
+                smtp.starttls(context=ssl.create_default_context(cafile=self.cafile))
                 smtp.ehlo()
             if self.username:
                 smtp.login(self.username, self.password or "")

@@ -22,6 +22,9 @@ from .models import Draft
 
 SESSION_KEY = "draft"
 
+#: The step a draft was left on with "Finish later": its emailed link resumes there.
+LEFT_AT = "_left_at"
+
 #: What the Back button keeps of a page's typed input. A value longer than MAX_UNSAVED_CHARS is
 #: not kept at all (no answer of any step is that long; a cut value would silently be another
 #: one), and the unsaved input of the whole draft stays under MAX_UNSAVED_BYTES (as stored JSON),

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Optional, Sequence
 
-from flask import has_request_context, url_for
+from flask import has_app_context
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -22,6 +22,7 @@ from wizard.catalog.document_files import DocumentFile
 from wizard.catalog.models import State
 from wizard.core import dates
 from wizard.mail.kinds import Message, mail_kind
+from wizard.mail.links import NoSiteUrl, link
 from wizard.mail.models import MailMessage
 from wizard.mail.outbox import Attachment, queue
 
@@ -35,9 +36,15 @@ def confirmation_key(enrollment: Enrollment) -> str:
     return f"confirmation:{enrollment.id}"
 
 
-def _absolute(endpoint: str) -> Optional[str]:
-    """An absolute link to `endpoint` on the site the customer is using (None outside a request)."""
-    return url_for(endpoint, _external=True) if has_request_context() else None
+def _account_link() -> Optional[str]:
+    """My Account's absolute address for an email (wizard/mail/links.py: on SITE_URL when set);
+    None where none can be made (no app, or no SITE_URL outside a request in production)."""
+    if not has_app_context():
+        return None
+    try:
+        return link("account.home")
+    except NoSiteUrl:
+        return None
 
 
 def long_date(day: dt.date) -> str:
@@ -72,7 +79,7 @@ def queue_confirmation(session: Session, enrollment: Enrollment, files: Sequence
         "rescission_business_days": session.get(State, enrollment.state).rescission_business_days,
         "documents": [{"kind": f.kind, "title": f.title, "version": f.version, "filename": f.filename,
                        "source": f.source, "url": f.url} for f in files],
-        "account_url": _absolute("account.home"),
+        "account_url": _account_link(),
     }
     return queue(session, CONFIRMATION, customer.email, context,
                  attachments=[Attachment(f.filename, "application/pdf", f.data) for f in files],
@@ -116,8 +123,8 @@ def queue_status_mail(session: Session, enrollment: Enrollment, old: Optional[St
     kind = STATUS_KINDS.get(new)
     if kind is None or not enrollment.customer or not enrollment.customer.email:
         return
-    # The worker that records the status has no request: the link is the one the confirmation
-    # carried (the site the customer enrolled on), if there was one.
+    # The billing worker that records the status may run with no app (a thread of the dev
+    # server): the link is then the one the confirmation carried, made in the customer's request.
     confirmation = session.scalar(select(MailMessage.context).where(MailMessage.key == confirmation_key(enrollment)))
     context = {
         "enrollment_id": enrollment.id, "number": enrollment.number,
@@ -126,7 +133,7 @@ def queue_status_mail(session: Session, enrollment: Enrollment, old: Optional[St
         "service_address": one_line(enrollment.service_address), "enrollment_type": enrollment.enrollment_type,
         "service_start_date": enrollment.service_start_date.isoformat() if enrollment.service_start_date else None,
         "reason": enrollment.status_message if new is Status.REJECTED else None,
-        "account_url": (confirmation or {}).get("account_url"),
+        "account_url": (confirmation or {}).get("account_url") or _account_link(),
     }
     queue(session, kind, enrollment.customer.email, context, key=f"status:{enrollment.id}:{new.name.lower()}")
 

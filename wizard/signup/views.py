@@ -110,7 +110,7 @@ def step(slug: str) -> Response:
         return _page(step, step.form_for(ctx), ctx)
     form = step.form()
     form.prepare(ctx)
-    if request.form.get("nav") == "back":
+    if request.form.get("nav") in ("back", "later"):
         return _go_back(step, form, draft, ctx)
     if not form.validate():
         return _page(step, form, ctx, status=422)
@@ -134,14 +134,18 @@ def step(slug: str) -> Response:
 
 
 def _go_back(step: Step, form: Any, draft: Draft | None, ctx: DraftContext) -> Response:
-    """Back button: keep what was typed on this page (never secrets), then show the previous step."""
+    """Back (or Finish later): keep what was typed on this page (never secrets), then show the
+    previous step (or the page that emails a link back to this one, wizard/signup/resume.py)."""
+    later = request.form.get("nav") == "later"
     previous = journey.previous_step(STEPS, ctx.answers, step.slug)
     if draft is not None:
         typed = {name: field.raw_data[0] for name, field in form._fields.items()
                  if field.raw_data and name not in form.sensitive
                  and name != "csrf_token" and field.type not in ("SubmitField", "PasswordField")}
         unsaved = drafts.keep_unsaved(ctx.answers.get("_unsaved", {}), step.slug, typed)
-        drafts.save(draft, {**ctx.answers, "_unsaved": unsaved})
+        drafts.save(draft, {**ctx.answers, "_unsaved": unsaved, **({drafts.LEFT_AT: step.slug} if later else {})})
+    if later:
+        return redirect(url_for(".finish_later"), 303)
     return redirect(step_url(previous.slug) if previous else url_for(".step", slug="zip"), 303)
 
 
