@@ -21,6 +21,7 @@ from playwright.sync_api import Browser, BrowserContext
 from werkzeug.serving import make_server
 
 from wizard import create_app
+from wizard.app import stop_background
 from wizard.core.extensions import db
 
 from .browser import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, Camera
@@ -79,12 +80,7 @@ def live_server(tmp_path: Path, server_settings: dict) -> Iterator[LiveServer]:
     try:
         yield LiveServer(app=app, base_url=f"http://127.0.0.1:{server.server_port}", drop_dir=drop_dir)
     finally:
-        if "mail_stop" in app.extensions:  # a mail worker thread was started
-            app.extensions["mail_stop"].set()
-            app.extensions["mail_thread"].join(timeout=15)
-        if "billing_drain_stop" in app.extensions:  # a billing worker thread was started
-            app.extensions["billing_drain_stop"].set()
-            app.extensions["billing_drain_thread"].join(timeout=15)
+        stop_background(app)  # worker threads, if the settings started any
         server.shutdown()
         thread.join(timeout=10)
         server.server_close()

@@ -299,3 +299,13 @@ def register_background_drain(app: Flask) -> None:
             start_background_drain(app)
         if "mail_stop" not in app.extensions:
             start_background_mail(app)
+
+
+def stop_background(app: Flask, timeout: float = 15) -> None:
+    """Stop the embedded default's worker threads (billing and mail) and wait for them to end."""
+    for stop, thread in (("billing_drain_stop", "billing_drain_thread"), ("mail_stop", "mail_thread")):
+        if stop in app.extensions:
+            app.extensions[stop].set()
+    for thread in ("billing_drain_thread", "mail_thread"):
+        if thread in app.extensions:
+            app.extensions[thread].join(timeout=timeout)
