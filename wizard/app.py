@@ -303,7 +303,7 @@ def register_background_drain(app: Flask) -> None:
 
 def stop_background(app: Flask, timeout: float = 15) -> None:
     """Stop the embedded default's worker threads (billing and mail) and wait for them to end."""
-    for stop, thread in (("billing_drain_stop", "billing_drain_thread"), ("mail_stop", "mail_thread")):
+    for stop in ("billing_drain_stop", "mail_stop"):
         if stop in app.extensions:
             app.extensions[stop].set()
     for thread in ("billing_drain_thread", "mail_thread"):
