@@ -44,6 +44,8 @@ class Utility(Base):
     delivery_monthly: Mapped[Decimal] = mapped_column(Money)
     esi_prefixes: Mapped[list[Any]]
     esi_length: Mapped[Optional[int]]
+    #: The TDSP's DUNS number as ERCOT's ESI ID extract gives it: premises map to utilities by it.
+    duns: Mapped[Optional[str]] = mapped_column(String(16))
 
     state: Mapped[State] = relationship()
 

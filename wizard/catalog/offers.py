@@ -135,7 +135,7 @@ def load_catalog(session: Session, path: str | Path) -> bool:
             code=u["code"], name=u["name"], state_code=u["state"],
             delivery_cents_per_kwh=Decimal(u["delivery_cents_per_kwh"]),
             delivery_monthly=Decimal(u["delivery_monthly"]),
-            esi_prefixes=u["esi_prefixes"], esi_length=u.get("esi_length"),
+            esi_prefixes=u["esi_prefixes"], esi_length=u.get("esi_length"), duns=u.get("duns"),
         ))
     session.flush()  # utilities exist before the rows that point at them
     for zip_code, codes in data["service_areas"].items():
