@@ -460,7 +460,7 @@ def test_at_the_utility_step_a_held_premise_is_told_at_once(wizard, premises, se
     assert use(wizard, "utility", SWITCH_HOLD_1521_MAIN).location.endswith("/signup/referral")
     page = text(wizard.get("/signup/referral"))
     assert "1521 MAIN ST, GALVESTON is served by CenterPoint Energy Houston Electric." in page
-    assert f"switch hold on 1521 MAIN ST, GALVESTON" in page and PHONE in page
+    assert "switch hold on 1521 MAIN ST, GALVESTON" in page and PHONE in page
     # The de-energized one (ZIP+4 in the extract) is in the ZIP too.
     use(wizard, "utility", DE_ENERGIZED_1520_MAIN)
     assert answers_of(session)["utility"] == "tnmp"
