@@ -501,3 +501,24 @@ def test_a_switch_hold_placed_after_the_premise_step_stops_the_enrollment(wizard
     assert "The utility has put a switch hold on 100 MAIN ST, DALLAS" in text(page)
     assert answers_of(session).get("enrollment_type") == "switch"
     assert session.scalar(select(Draft)).enrollment_id is None
+
+
+# --- inside an affiliate's iframe -----------------------------------------------------------------
+
+@pytest.mark.parametrize("cookies", [True, False], ids=["partitioned-cookie", "no-cookie-at-all"])
+def test_the_lookup_works_in_the_embedded_wizard(app, premises, cookies):
+    from .test_embed import EmbeddedCustomer, text as page_text
+
+    customer = EmbeddedCustomer(app, cookies=cookies)
+    customer.walk(GALVESTON)
+    page = page_text(customer.page)
+    assert 'hx-post="/embed/ACME/signup/utility/find-address"' in page
+    results = customer.send({"address": "1500 Main"}, action="/embed/ACME/signup/utility/find-address",
+                            follow_redirects=True)
+    assert results.status_code == 200
+    assert "1500 MAIN ST, GALVESTON 77550 Texas-New Mexico Power (TNMP)" in text(results)
+    customer.page = results
+    after = customer.send({"premise": TNMP_1500_MAIN}, action="/embed/ACME/signup/utility/use-address",
+                          follow_redirects=True)
+    assert "/embed/ACME/signup/referral" in page_text(after)
+    assert "1500 MAIN ST, GALVESTON is served by Texas-New Mexico Power (TNMP)." in text(after)
