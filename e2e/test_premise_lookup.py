@@ -161,3 +161,31 @@ def test_1500_main_at_77550_without_javascript(open_customer, premises: None) ->
     then_the_review_shows_the_address_found(customer)
     customer.when_i_enroll()
     customer.then_i_am_enrolled()
+
+
+def test_what_the_extract_says_is_shown_plainly(customer: Customer, premises: None) -> None:
+    """Dallas: a business premise for a home, then a premise under a switch hold."""
+    customer.walk_to_plans()
+    customer.when_i_sign_up_for("Lone Star Saver 12")
+    customer.when_i_am_a_new_customer()
+    customer.when_i_tell_about_me(Person())
+    customer.then_i_am_on_step("premise")
+
+    customer.fill("Street address", "1717 Main")
+    option = customer.page.get_by_role("radio", name=re.compile(r"^1717 MAIN ST, STE 200"))
+    expect(option).to_have_accessible_name(re.compile(r"Oncor Electric Delivery Business premise$"))
+    option.check()
+    customer.press("Use this address")
+    customer.then_i_see("1717 MAIN ST STE 200, DALLAS is a business address")
+    expect(customer.page.get_by_role("link", name="Change to a business signup")).to_be_visible()
+    customer.shot("business-premise")
+
+    customer.fill("Street address", "1900 Elm")
+    customer.page.get_by_role("radio", name=re.compile(r"^1900 ELM ST")).check()
+    customer.press("Use this address")
+    customer.then_i_see("The utility has put a switch hold on 1900 ELM ST, DALLAS")
+    customer.then_i_see("call us at 1-800-555-0199")
+    customer.then_the_choice_is("Move-in: I am moving in and need electricity connected")
+    expect(customer.page.get_by_role("radio", name=re.compile("^Switch"))).to_have_count(0)
+    expect(customer.field("Move-in date")).to_be_visible()
+    customer.shot("switch-hold-move-in-only")

@@ -237,6 +237,18 @@ def test_the_utility_step_is_not_asked_again_once_the_address_settled_it(wizard,
     assert "Texas-New Mexico Power (TNMP), the utility of the address you found" in text(wizard.get("/signup/review"))
 
 
+def test_choosing_the_other_utility_by_hand_forgets_the_address_found(wizard, premises, session):
+    wizard.walk(GALVESTON)
+    use(wizard, "utility", TNMP_1500_MAIN)
+    back = text(wizard.get("/signup/utility"))
+    assert "Your address 1500 MAIN ST is served by Texas-New Mexico Power (TNMP)." in back
+    wizard.answer("utility", {"utility": "centerpoint"})
+    stored = answers_of(session)
+    assert stored["utility"] == "centerpoint" and "premise_found" not in stored
+    wizard.walk(AFTER_UTILITY)
+    assert field_values(wizard.get("/signup/premise"), "esi_id") == {"esi_id": ""}
+
+
 def test_changing_to_a_utility_the_plan_is_not_offered_with_asks_for_a_plan_again(wizard, premises, session):
     session.execute(update(Plan).where(Plan.code == "SAVER12").values(utility_code="tnmp"))
     session.commit()
