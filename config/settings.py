@@ -126,6 +126,9 @@ class Settings:
     RATELIMIT_HEADERS_ENABLED = True
     LOOKUP_RATE_LIMIT = os.environ.get("LOOKUP_RATE_LIMIT", "30 per minute")
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")
+    #: Address searches (and choices) per client address: a customer types a few, a typeahead
+    #: sends one per pause in typing; a scraper of the premise table gets 8 premises a search.
+    PREMISE_SEARCH_RATE_LIMIT = os.environ.get("PREMISE_SEARCH_RATE_LIMIT", "30 per minute;300 per hour")
 
     # The embedded wizard: its own cookie (path /embed/, SameSite=None; Secure; Partitioned), whose
     # signed value the embedded pages also carry for browsers that store no cookie in an iframe.

@@ -158,7 +158,7 @@ def register_blueprints(app: Flask) -> None:
     from .embed import branding  # noqa: F401  its routes on embed.bp
     from .embed import views as embed
     from .mail import dev as dev_mail
-    from .signup import resume, waitlist_views  # noqa: F401  their routes on signup's bp
+    from .signup import address_views, resume, waitlist_views  # noqa: F401  their routes on signup's bp
     from .signup import views
 
     app.register_blueprint(health.bp)

@@ -17,7 +17,7 @@ from wizard.catalog.models import Promo
 from wizard.core.extensions import db
 from wizard.core.models import Customer, utcnow
 
-from . import attribution, journey, mails
+from . import address_lookup, attribution, journey, mails
 from .context import DraftContext
 from .models import Draft
 from .steps import STEPS
@@ -59,6 +59,8 @@ def check_ready(ctx: DraftContext) -> None:
             raise NotReady("promo", error)
     if ctx.plan is None:
         raise NotReady("plans", "The plan you chose is no longer available. Choose another plan.")
+    if ctx.is_texas and (problem := address_lookup.submit_problem(ctx)):
+        raise NotReady("premise", problem)
     requested = ctx.answers.get("requested_date")
     if requested:
         kind = "move_in" if ctx.answers.get("enrollment_type") == "move_in" else "switch"

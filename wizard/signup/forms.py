@@ -30,6 +30,8 @@ from wizard.core import validators as rules
 from wizard.core.extensions import db
 from wizard.core.forms import SafeForm, options
 
+from . import address_lookup
+
 if TYPE_CHECKING:
     from .context import DraftContext
 
@@ -130,14 +132,22 @@ class CustomerTypeForm(StepForm):
 
 
 class UtilityForm(StepForm):
-    """Step 4: which utility delivers to the premise, when the ZIP has several."""
+    """Step 4: which utility delivers to the premise, when the ZIP has several. In Texas the
+    customer may find the address instead (`address` is searched; see address_lookup.py)."""
 
+    address = StringField("Street address", filters=[_strip],
+                          validators=[Length(max=120, message="Street address must be 120 characters or fewer.")],
+                          description="The house number and street, like 1500 Main St. Choose yours from the list.",
+                          render_kw={"autocomplete": "address-line1", "spellcheck": "false"})
     utility = RadioField("Which utility delivers electricity to this address?",
                          validators=[InputRequired("Choose the utility that serves the address.")])
 
     def prepare(self, ctx: "DraftContext") -> None:
         super().prepare(ctx)
         self.utility.choices = options((u.code, u.name) for u in ctx.utilities)
+
+    def answers(self) -> dict[str, Any]:
+        return {"utility": self.utility.data}  # the address typed is a search, not an answer
 
 
 class ReferralForm(StepForm):
@@ -324,11 +334,22 @@ class PremiseForm(StepForm):
     move_in_date = DateField("Move-in date", render_kw={"class": "input-medium"})
     switch_date = DateField("Switch date", render_kw={"class": "input-medium"})
 
+    #: The ESI ID's premise as the premise table knows it, checked for this draft (None: not in it).
+    found: "address_lookup.Pick | None" = None
+    #: Why the ESI ID's premise cannot be used as it is (None: it can, or it is not in the table).
+    problem: "address_lookup.Problem | None" = None
+    #: Why only a move-in can be made at the premise (de-energized, switch hold), for the page.
+    move_in_notice: str | None = None
+
     def prepare(self, ctx: "DraftContext") -> None:
         super().prepare(ctx)
         if not ctx.is_texas:
             del self.esi_id, self.enrollment_type, self.start_timing, self.move_in_date
             self.switch_date.label.text = "Start date"
+        else:
+            self.service_line1.description = ("Type the house number and street, then choose your address from "
+                                              "the list: we fill in the city and the ESI ID.")
+            self._check_premise(ctx)
         latest = ctx.latest_date()
         for name, kind in (("move_in_date", "move_in"), ("switch_date", "switch")):
             if name in self:
@@ -343,6 +364,23 @@ class PremiseForm(StepForm):
             + (f", after the {ctx.rescission_days}-business-day cancellation period. "
                "The utility charges a fee for a chosen date." if ctx.is_texas else "."))
 
+    def _check_premise(self, ctx: "DraftContext") -> None:
+        """The extract's word on the ESI ID given (chosen from the list or typed): refused, or only
+        a move-in (the question then offers only that, chosen)."""
+        premise = address_lookup.typed_premise(ctx, self.esi_id.data)
+        if premise is None:
+            return
+        try:
+            self.found = address_lookup.check(ctx, premise, utility_change=False, typed=True)
+        except address_lookup.Refused as refused:
+            self.problem = refused.problem
+            return
+        self.move_in_notice = address_lookup.move_in_notice(self.found)
+        if self.move_in_notice:
+            self.enrollment_type.choices = [c for c in self.enrollment_type.choices if c.value == "move_in"]
+            if not self.is_submitted():
+                self.enrollment_type.data = "move_in"
+
     def _kind(self) -> str:
         if "enrollment_type" in self and self.enrollment_type.data == "move_in":
             return "move_in"
@@ -356,6 +394,10 @@ class PremiseForm(StepForm):
         u = self.ctx.utility
         if not field.data:
             raise ValidationError("Enter the ESI ID of the address.")
+        if self.problem is not None:
+            raise ValidationError(self.problem.message)
+        if self.found is not None:
+            return  # in the premise table, of this ZIP and utility
         problem = rules.esi_id_problem(field.data, u.esi_prefixes, u.esi_length, u.name)
         if problem:
             raise ValidationError(problem)
@@ -388,6 +430,9 @@ class PremiseForm(StepForm):
 
     def validate(self, extra_validators: Any = None) -> bool:
         ok = super().validate(extra_validators)
+        if self.move_in_notice and self.enrollment_type.data != "move_in":
+            self.enrollment_type.errors = ["Only a move-in can be made at this address: choose Move-in and the date."]
+            ok = False
         if self.billing_same.data == "no":
             for name, message in (("billing_line1", "Enter the billing street address."),
                                   ("billing_city", "Enter the billing city.")):

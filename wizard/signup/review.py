@@ -6,6 +6,7 @@ import datetime as dt
 
 from wizard.core.validators import format_phone
 
+from . import address_lookup
 from .context import DraftContext
 
 
@@ -33,7 +34,7 @@ def summary(ctx: DraftContext) -> list[Row]:
         Row("ZIP code", a["zip"], "zip"),
         Row("Promo code", a.get("promo") or "No promo code", "promo"),
         Row("Home or business", "Small business" if ctx.is_business else "Home", "customer-type"),
-        Row("Utility", ctx.utility.name if ctx.utility else "", "utility" if len(ctx.utilities) > 1 else None),
+        _utility_row(ctx),
         Row("How you heard about us", next((r.label for r in ctx.referral_sources if r.code == a.get("referral")), ""),
             "referral"),
         Row("Plan", f"{plan.name}: {plan.energy_cents_per_kwh.normalize():f}¢ per kWh, {plan.term_months} months"
@@ -77,6 +78,16 @@ def summary(ctx: DraftContext) -> list[Row]:
     if a.get("customer_status") != "existing":
         rows.append(Row("My Account username", a["username"], "credentials", "username"))
     return rows
+
+
+def _utility_row(ctx: DraftContext) -> Row:
+    """The utility; when the address the customer found settled it, it changes with the address."""
+    name = ctx.utility.name if ctx.utility else ""
+    if len(ctx.utilities) < 2:
+        return Row("Utility", name, None)
+    if address_lookup.settled_by_address(ctx.answers):
+        return Row("Utility", f"{name}, the utility of the address you found", "premise", "service_line1")
+    return Row("Utility", name, "utility")
 
 
 def start_text(ctx: DraftContext) -> str:

@@ -18,7 +18,7 @@ from wizard.catalog import offers as catalog
 from wizard.core.passwords import hash_password
 from wizard.core.validators import format_phone
 
-from . import forms
+from . import address_lookup, forms
 from .context import DraftContext
 from .journey import Answers
 
@@ -154,6 +154,9 @@ def _save_about_you(form: forms.StepForm, ctx: DraftContext) -> dict[str, Any]:
 
 def _load_premise(ctx: DraftContext) -> dict[str, Any]:
     data = _default_load(forms.PremiseForm)(ctx)
+    found = ctx.answers.get(address_lookup.FOUND)
+    if found and found.get("esi_id") != data.get("esi_id"):  # found since the page was last sent
+        data.update(address_lookup.address_values(found))
     if ctx.answers.get("requested_date"):
         field = "move_in_date" if ctx.answers.get("enrollment_type") == "move_in" else "switch_date"
         data[field] = dt.date.fromisoformat(ctx.answers["requested_date"])
@@ -173,6 +176,9 @@ def _save_premise(form: forms.StepForm, ctx: DraftContext) -> dict[str, Any]:
         out.update(enrollment_type="switch", start_timing="self_selected")
     if out.get("enrollment_type") == "move_in":
         out["start_timing"] = "move_in"
+    found = ctx.answers.get(address_lookup.FOUND)
+    if found and found.get("esi_id") != out.get("esi_id"):
+        out[address_lookup.FOUND] = None  # the customer gave another ESI ID by hand
     return out
 
 
@@ -223,6 +229,9 @@ def reconcile(answers: dict[str, Any], ctx: DraftContext) -> dict[str, Any]:
         answers.pop("utility", None)
     if len(codes) == 1:
         answers["utility"] = codes[0]
+    found = answers.get(address_lookup.FOUND)
+    if found and (found.get("zip") != answers.get("zip") or found.get("utility") != answers.get("utility")):
+        answers.pop(address_lookup.FOUND)  # another ZIP or utility was chosen since the address was found
     if answers.get("plan") and answers["plan"] not in {p.code for p in ctx.plans}:
         answers.pop("plan")
     utility = ctx.utility

@@ -17,7 +17,7 @@ from wizard.core.extensions import db, limiter
 from wizard.core.rendering import render_page
 from wizard.embed import frames
 
-from . import attribution, drafts, funnel, journey, mails  # mails: registers the enrollment emails
+from . import address_lookup, attribution, drafts, funnel, journey, mails  # mails: registers the enrollment emails
 from .context import DraftContext
 from .enrollment import ConsentEvidence, NotReady, UsernameTaken, start_another_premise, submit
 from .forms import ReviewForm
@@ -75,6 +75,8 @@ def _context(draft: Draft | None) -> DraftContext:
 def _page(step: Step, form: Any, ctx: DraftContext, status: int = 200, **extra: Any) -> Response:
     number, total = journey.position(STEPS, ctx.answers, step.slug)
     previous = journey.previous_step(STEPS, ctx.answers, step.slug)
+    if step.slug in address_lookup.QUERY_FIELD:
+        extra.setdefault("lookup", address_lookup.page_state(ctx, step.slug))
     return render_page(step.template, status, title=step.title, step=step, form=form, ctx=ctx, number=number,
                        total=total, previous=previous, changing=bool(request.args.get("change")),
                        **extra)
@@ -133,15 +135,20 @@ def step(slug: str) -> Response:
     return _redirect_to(target)
 
 
+def typed_input(form: Any) -> dict[str, str]:
+    """What was typed on a step's page, as Back keeps it: never secrets, tokens or buttons."""
+    return {name: field.raw_data[0] for name, field in form._fields.items()
+            if field.raw_data and name not in form.sensitive
+            and name != "csrf_token" and field.type not in ("SubmitField", "PasswordField")}
+
+
 def _go_back(step: Step, form: Any, draft: Draft | None, ctx: DraftContext) -> Response:
     """Back (or Finish later): keep what was typed on this page (never secrets), then show the
     previous step (or the page that emails a link back to this one, wizard/signup/resume.py)."""
     later = request.form.get("nav") == "later"
     previous = journey.previous_step(STEPS, ctx.answers, step.slug)
     if draft is not None:
-        typed = {name: field.raw_data[0] for name, field in form._fields.items()
-                 if field.raw_data and name not in form.sensitive
-                 and name != "csrf_token" and field.type not in ("SubmitField", "PasswordField")}
+        typed = typed_input(form)
         unsaved = drafts.keep_unsaved(ctx.answers.get("_unsaved", {}), step.slug, typed)
         drafts.save(draft, {**ctx.answers, "_unsaved": unsaved, **({drafts.LEFT_AT: step.slug} if later else {})})
     if later:

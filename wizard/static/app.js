@@ -22,6 +22,14 @@
     var summary = document.querySelector(".error-summary");
     if (summary) { summary.focus(); }
   });
+  /* Enter on an address of the search results uses it (without JavaScript the page's hidden
+     first button does the same while results are listed; see step_form in _macros.html). */
+  document.addEventListener("keydown", function (event) {
+    var target = event.target;
+    if (event.key !== "Enter" || !target.matches || !target.matches('#address-results input[name="premise"]')) { return; }
+    var use = document.querySelector("#address-results .use-address");
+    if (use) { event.preventDefault(); use.click(); }
+  });
   /* A request is in flight: stop double submits and show that something is happening. */
   document.addEventListener("htmx:beforeRequest", function (event) {
     var form = event.detail.elt.closest && event.detail.elt.closest("form");
