@@ -151,6 +151,18 @@ def test_search_at_a_split_zip_labels_each_address_with_its_utility(wizard, prem
     assert "HX-Request" in response.headers["Vary"]
 
 
+def test_typing_the_street_word_in_full_keeps_finding_the_address(wizard, premises):
+    """The extract spells "MAIN ST": a customer typing "1500 Main Street" letter by letter sees the
+    address at every letter, also while the word is neither "St" nor "Street" yet."""
+    wizard.walk(GALVESTON)
+    typed = "1500 Main Street"
+    for end in range(len("1500 Main S"), len(typed) + 1):
+        assert radio_values(find(wizard, "utility", typed[:end]), "premise") == [TNMP_1500_MAIN], typed[:end]
+    # Street first, and another abbreviated word (AVENUE is AVE in the extract).
+    assert TNMP_1500_MAIN in radio_values(find(wizard, "utility", "Main Stre"), "premise")
+    assert radio_values(find(wizard, "utility", "1500 Main Avenu"), "premise") == []
+
+
 def test_search_says_what_it_could_not_do(wizard, premises):
     wizard.walk(GALVESTON)
     assert "Type at least the house number" in text(find(wizard, "utility", "15"))

@@ -81,6 +81,26 @@ def address_key(text: str, *, partial: bool = False) -> str:
     return " ".join(w if (partial and i == last) else ABBREVIATIONS.get(w, w) for i, w in enumerate(words))
 
 
+def typed_keys(text: str) -> list[str]:
+    """The key prefixes an address still being typed may begin: the words typed so far with the
+    last one as typed, and, where the last word begins a word the keys abbreviate ("STRE" of
+    STREET, "AVEN" of AVENUE), with that abbreviation instead; so "1500 Main Stre" and
+    "1500 Main Street" find "1500 MAIN ST" while the customer types."""
+    words = tokens(text)
+    if not words:
+        return [""]
+    head = [ABBREVIATIONS.get(w, w) for w in words[:-1]]
+    last = words[-1]
+    keys = [" ".join([*head, last])]
+    if last.isalpha():
+        for long, short in ABBREVIATIONS.items():
+            if long.startswith(last) and not short.startswith(last):
+                key = " ".join([*head, short])
+                if key not in keys:
+                    keys.append(key)
+    return keys
+
+
 def street_key(key: str) -> str:
     """An address key with its house number moved to the end: lets "Main St" find "1500 MAIN ST"."""
     number, _, rest = key.partition(" ")

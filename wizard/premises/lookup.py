@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from wizard.catalog.models import Utility
 
-from .extract import address_key
+from .extract import typed_keys
 from .models import Premise
 
 #: Fewer characters than this match too much to be useful to a customer.
@@ -52,15 +52,21 @@ def utility_for(session: Session, premise: Premise) -> Optional[str]:
 
 def search(session: Session, zip_code: str, typed: str, limit: int = LIMIT) -> list[Found]:
     """Premises in `zip_code` whose address starts with what was typed (house number first, or the
-    street name first), at most `limit`, in address order."""
-    prefix = address_key(typed, partial=True)
-    if len(prefix) < MIN_QUERY:
+    street name first), at most `limit`, in address order.
+
+    A last word that begins a word the keys abbreviate ("Stre") is also tried as the abbreviation
+    (extract.typed_keys): one index range per spelling, at most `limit` rows each, merged."""
+    prefixes = typed_keys(typed)
+    if len(prefixes[0]) < MIN_QUERY:
         return []
-    column = Premise.address_key if prefix[:1].isdigit() else Premise.street_key
-    rows = session.scalars(
-        select(Premise).where(Premise.zip == zip_code, column >= prefix, column < prefix + "~")
-        .order_by(column).limit(limit)
-    ).all()
+    column = Premise.address_key if prefixes[0][:1].isdigit() else Premise.street_key
+    found: dict[str, Premise] = {}
+    for prefix in prefixes:
+        for premise in session.scalars(select(Premise).where(Premise.zip == zip_code, column >= prefix,
+                                                             column < prefix + "~")
+                                       .order_by(column).limit(limit)):
+            found[premise.esi_id] = premise
+    rows = sorted(found.values(), key=lambda p: getattr(p, column.key))[:limit]
     codes = utilities_by_duns(session) if rows else {}
     return [Found(p, codes.get(p.duns) or codes.get(p.duns[:9])) for p in rows]
 

@@ -87,7 +87,7 @@ def search(ctx: DraftContext, typed: str) -> Results:
     """The premises of the draft's ZIP whose address begins with what was typed."""
     typed = " ".join((typed or "").split())[:120]
     zip_code = ctx.answers.get("zip", "")
-    if len(lookup.address_key(typed, partial=True)) < lookup.MIN_QUERY:
+    if len(lookup.typed_keys(typed)[0]) < lookup.MIN_QUERY:
         return Results(typed, [], "Type at least the house number and the start of the street name, like 1500 Main.")
     found = lookup.search(ctx.session, zip_code, typed, limit=lookup.LIMIT + 1)
     more = len(found) > lookup.LIMIT
