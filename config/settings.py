@@ -31,6 +31,9 @@ class Settings:
     DB_POOL_SIZE = _env_int("DB_POOL_SIZE", 2)
     DB_MAX_OVERFLOW = _env_int("DB_MAX_OVERFLOW", 2)
     CATALOG_FILE = os.environ.get("CATALOG_FILE", str(HERE / "demo_catalog.toml"))
+    # ERCOT's TDSP ESI ID extract (the demo ZIPs' premises) loaded into an empty premise table on the
+    # embedded default's first start; real data comes by `flask --app wsgi premises import`.
+    PREMISES_FILE = os.environ.get("PREMISES_FILE", str(HERE / "demo_premises.csv"))
     SUPPLIER_NAME = os.environ.get("SUPPLIER_NAME", "Lone Star Power")
     # Given to customers in emails that ask them to call (a rejected enrollment).
     CUSTOMER_SERVICE_PHONE = os.environ.get("CUSTOMER_SERVICE_PHONE", "1-800-555-0199")
@@ -159,6 +162,9 @@ class Settings:
     MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
     #: Largest request on the admin's upload pages (a ZIP map of every US ZIP is about 1 MB).
     MAX_UPLOAD_BYTES = 16 * 1024 * 1024
+    #: Largest premise extract uploaded in the admin (ERCOT's FULL files come zipped, ~100 MB for the
+    #: largest TDSP); bigger files go through `flask --app wsgi premises import`.
+    PREMISE_UPLOAD_BYTES = _env_int("PREMISE_UPLOAD_MB", 512) * 1024 * 1024
     #: Largest request anywhere else, and largest form field: every form is a few KB.
     MAX_CONTENT_LENGTH = 256 * 1024
     MAX_FORM_MEMORY_SIZE = 128 * 1024  # above the multipart parser's 64 KiB chunk: uploads stream through

@@ -198,8 +198,8 @@ ADMIN_ERROR_TEXT = {
           "Go back, reload the page and send it again."),
     429: ("Too many attempts", "You have tried this too many times in a short while. "
           "Wait a minute, then try again."),
-    413: ("That is too large", "Nothing was saved. Uploads can be at most 16 MB "
-          "(plan documents at most 5 MB), other forms far less: go back and send a smaller file or shorter text."),
+    413: ("That is too large", "Nothing was saved. Uploads can be at most 16 MB (plan documents at most "
+          "5 MB, premise extracts 512 MB), other forms far less: go back and send a smaller file or shorter text."),
     500: ("Sorry, something went wrong", "Try again in a moment. If it happens again, "
           "tell the team that runs this service what you were doing."),
 }
@@ -271,7 +271,7 @@ def register_headers(app: Flask) -> None:
 
 
 def prepare_database(app: Flask) -> None:
-    """Embedded default: migrate to head and load the demo catalog on first start.
+    """Embedded default: migrate to head, load the demo catalog and demo premises on first start.
 
     With DATABASE_URL set (production) the operator runs `flask --app wsgi db upgrade` once per
     release instead, so that many processes never race to migrate.
@@ -280,11 +280,14 @@ def prepare_database(app: Flask) -> None:
         return
     from wizard.catalog.offers import load_catalog
     from wizard.core.migrate import at_head, upgrade
+    from wizard.premises.importer import load_demo
 
     if not at_head(app):
         upgrade(app)
     with db.sessionmaker(app)() as session:
         load_catalog(session, app.config["CATALOG_FILE"])
+    if app.config.get("PREMISES_FILE"):
+        load_demo(db.sessionmaker(app), Path(app.config["PREMISES_FILE"]))
 
 
 def register_background_drain(app: Flask) -> None:
@@ -302,10 +305,13 @@ def register_background_drain(app: Flask) -> None:
 
 
 def stop_background(app: Flask, timeout: float = 15) -> None:
-    """Stop the embedded default's worker threads (billing and mail) and wait for them to end."""
+    """Stop the embedded default's worker threads (billing and mail) and wait for them to end, and
+    for premise imports started from the admin (they cannot stop half-way: one transaction)."""
     for stop in ("billing_drain_stop", "mail_stop"):
         if stop in app.extensions:
             app.extensions[stop].set()
     for thread in ("billing_drain_thread", "mail_thread"):
         if thread in app.extensions:
             app.extensions[thread].join(timeout=timeout)
+    for running in app.extensions.get("premise_import_threads", []):
+        running.join(timeout=timeout)

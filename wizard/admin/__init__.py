@@ -23,6 +23,7 @@ def blueprint() -> Blueprint:
         markets,
         operations,
         plans,
+        premise_upload,
         preview,
         promos,
         recovery,

@@ -1,4 +1,5 @@
-"""Command-line tasks: `flask --app wsgi drafts purge`, `flask --app wsgi billing drain`."""
+"""Command-line tasks: `flask --app wsgi drafts purge`, `flask --app wsgi billing drain`; `register`
+attaches these and the features' own groups (db, mail, premises)."""
 from __future__ import annotations
 
 import sys
@@ -129,3 +130,6 @@ def register(app: Flask) -> None:
 
     app.cli.add_command(mail_cli)
     app.cli.add_command(staff_cli)
+    from wizard.premises.cli import premises_cli
+
+    app.cli.add_command(premises_cli)

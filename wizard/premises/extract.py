@@ -154,7 +154,9 @@ def parse(row: list[str], positions: Mapping[str, int]) -> dict[str, Any]:
         if len(raw[attr]) > limit:
             column = next(c for c, a in COLUMNS.items() if a == attr)
             raise BadRow(f"{column} is longer than {limit} characters")
-    key = address_key(f"{raw['address']} {raw['address_overflow']}")
+    # At most the key columns' 160 characters (address and overflow may reach 181): a prefix lookup
+    # never needs more, and a longer value would make PostgreSQL refuse the whole import.
+    key = address_key(f"{raw['address']} {raw['address_overflow']}")[:160]
     return {
         **raw,
         "state": raw["state"].upper(), "zip": zip_match.group(1), "zip4": zip_match.group(2) or "",
