@@ -104,3 +104,15 @@ def test_password_not_the_username():
 @pytest.mark.parametrize("common", ["password1234", "123456789012", "qwertyuiopasdf", "iloveyou1234", "passwordpassword"])
 def test_common_passwords_refused(common):
     assert "less common password" in v.password_problem(common, "ana")
+
+
+def test_control_characters_are_dropped_by_one_filter_however_many_forms_were_built(app):
+    """Every form cleans text of control characters with one filter per field: building the form
+    again (each request does) must not add another, or each request costs more than the last."""
+    from wizard.signup.forms import PremiseForm
+
+    with app.test_request_context(method="POST", data={"service_line1": "1500\x00 Main\x07 St"}):
+        counts = [len(PremiseForm(meta={"csrf": False}).service_line1.filters) for _ in range(5)]
+        form = PremiseForm(meta={"csrf": False})
+    assert counts == [counts[0]] * 5
+    assert form.service_line1.data == "1500 Main St"

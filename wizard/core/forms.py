@@ -21,9 +21,10 @@ class SafeForm(FlaskForm):
         locales = ("en_US", "en")
 
         def bind_field(self, form: Any, unbound_field: Any, options: dict[str, Any]) -> Any:
-            filters = unbound_field.kwargs.get("filters", ())
-            unbound_field.kwargs["filters"] = [_no_control_characters, *filters]
-            return unbound_field.bind(form=form, **options)
+            # A new list for each bound field: the unbound field is the form class's, shared by every
+            # request (changing its kwargs added one more filter to every field on every request).
+            filters = [_no_control_characters, *unbound_field.kwargs.get("filters", ())]
+            return unbound_field.bind(form=form, filters=filters, **options)
 
 
 def options(pairs: Iterable[tuple[str, str]]) -> list[SelectChoice]:
