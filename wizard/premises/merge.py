@@ -32,8 +32,8 @@ FIELDS: list[str] = [c.name for c in Premise.__table__.columns]
 #: Rows per executemany on SQLite.
 BATCH = 5_000
 #: Rows per merged batch on PostgreSQL: large batches sorted by the lookup index's order touch its
-#: pages together (two batches of COPY text, ~20 MB each, are in memory at once).
-PG_BATCH = 100_000
+#: pages together (two batches of COPY text, ~10 MB each, are in memory at once).
+PG_BATCH = 50_000
 #: Duplicate ESI IDs listed by line (all are counted).
 SHOWN_DUPLICATES = 100
 #: Serialises merges on PostgreSQL (two imports may read their files at the same time).
