@@ -1,6 +1,6 @@
 # Throwaway PostgreSQL and Redis for the tests, from Debian's packages. Source this file, then
 # call start_postgres / start_redis; both stop on exit, also when the tests fail.
-# Exports TEST_POSTGRES_URL and TEST_REDIS_URL.
+# Exports TEST_POSTGRES_URL and TEST_REDIS_URL. PG_OPTIONS adds server settings ("-c name=value ...").
 
 _cleanups=()
 _cleanup() { local c; for c in "${_cleanups[@]}"; do eval "$c" || true; done; }
@@ -28,7 +28,7 @@ start_postgres() {
   if [ "$(id -u)" -eq 0 ]; then chown postgres "$dir"; run=(runuser -u postgres --); fi
   "${run[@]}" "$bin/initdb" -D "$dir/data" -A trust -U postgres --no-sync >/dev/null
   "${run[@]}" "$bin/pg_ctl" -D "$dir/data" -w -l "$dir/log" \
-    -o "-k $dir -p $port -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
+    -o "-k $dir -p $port -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200 ${PG_OPTIONS:-}" \
     start >/dev/null
   _cleanups+=("${run[*]} $bin/pg_ctl -D $dir/data -m fast stop >/dev/null; rm -rf $dir")
   export TEST_POSTGRES_URL="postgresql://postgres@127.0.0.1:$port/postgres"

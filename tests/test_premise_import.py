@@ -150,6 +150,21 @@ def test_bad_rows_are_reported_by_line_and_the_good_ones_load(app, session, tmp_
     assert result.rows_removed == 0
 
 
+def test_unreadable_lines_are_bad_rows_and_an_old_export_s_accents_are_kept(app, session, tmp_path):
+    path = extract(tmp_path, "A_DAILY.csv", [A1])
+    with path.open("ab") as fh:
+        fh.write(b'"10000000000000002","' + b"9" * 200_000 + b'"\r\n')  # line 3: longer than any field can be
+        fh.write(b'"10000000000000003","1 NUL\x00 ST","","DALLAS","TX","75201","111111111","07","Active",'
+                 b'"Residential","NORTH","S1","SUB","Y","","Residential","AMSR","AMSR","N"\r\n')  # line 4
+        fh.write(b'"10000000000000004","5 PE\xd1A ST","","DALLAS","TX","75201","111111111","07","Active",'
+                 b'"Residential","NORTH","S1","SUB","Y","","Residential","AMSR","AMSR","N"\r\n')  # Windows-1252
+    result = run(app, path)
+    assert (result.status, result.rows_read, result.rows_loaded) == ("done", 4, 2)
+    assert result.errors == [{"line": 3, "message": "not readable as CSV (field larger than field limit (131072))"},
+                             {"line": 4, "message": "contains a NUL character"}]
+    assert premises(session, TDSP_A)["10000000000000004"] == ("5 PE\u00d1A ST", "Active")
+
+
 def test_an_esi_id_listed_twice_keeps_its_last_line(app, session, tmp_path):
     result = run(app, extract(tmp_path, "A_DAILY.csv", [A1, row("10000000000000001", "101 ELM ST", status="Inactive")]))
     assert (result.rows_loaded, result.rows_added, result.rows_bad) == (1, 1, 1)

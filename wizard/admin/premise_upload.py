@@ -35,8 +35,11 @@ from .guard import bp, requires, staff
 TEMPLATE = "admin/premises/import.html"
 #: Imports listed on the upload page.
 RECENT = 20
-#: A running import that has written no progress for this long has stopped (its process ended).
-STALLED_AFTER = dt.timedelta(minutes=30)
+#: A running import that has written no progress for this long has stopped (its process ended:
+#: a restart, or gunicorn recycling the worker). Progress comes every 50,000 rows; the longest
+#: silence is the end of a FULL import (the removals and the commit), well under a minute on
+#: PostgreSQL for a statewide file.
+STALLED_AFTER = dt.timedelta(minutes=10)
 #: htmx's answer that ends the polling (and is still swapped in).
 STOP_POLLING = 286
 

@@ -18,13 +18,11 @@ rows in its own short transaction, so another process (the admin's progress page
 """
 from __future__ import annotations
 
-import codecs
-import contextlib
 import csv
-import io
 import logging
 import operator
 import zipfile
+import zlib
 from collections import Counter
 from pathlib import Path
 from typing import IO, Any, Callable, Iterator, Optional
@@ -35,6 +33,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from wizard.core.models import utcnow
 
 from . import extract
+from .files import Counted, Refused, csv_rows, open_extract
 from .merge import FIELDS, Merged, staging
 from .models import Premise, PremiseImport
 
@@ -48,10 +47,6 @@ log = logging.getLogger(__name__)
 Listener = Callable[[PremiseImport], None]
 
 
-class Refused(Exception):
-    """The file cannot be imported at all; the message tells the person importing it why."""
-
-
 def kind_from_name(filename: str) -> Optional[str]:
     """FULL or daily from an ERCOT file name ("..._FUL_...", "..._DAILY_..."/"DLY"), None if unclear."""
     name = Path(filename).name.upper()
@@ -62,50 +57,6 @@ def kind_from_name(filename: str) -> Optional[str]:
 def unknown_kind(filename: str) -> str:
     return (f"Cannot tell whether {Path(filename).name} is a FULL or a daily extract: ERCOT's file names "
             "contain FUL or DAILY. Say which it is (--full or --daily on the command line).")
-
-
-def _cp1252(error: UnicodeError) -> tuple[str, int]:
-    """Decode a byte that is not UTF-8 as Windows-1252 (an accented letter from an old export)."""
-    assert isinstance(error, UnicodeDecodeError)  # nosec B101: registered for decoding only
-    return error.object[error.start:error.end].decode("cp1252", errors="replace"), error.end
-
-
-codecs.register_error("premise-cp1252", _cp1252)
-
-
-class _Counted(io.RawIOBase):
-    """A binary stream that counts the bytes read through it and notices NUL bytes."""
-
-    def __init__(self, raw: IO[bytes]):
-        self.raw, self.count, self.nul = raw, 0, False
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        data = self.raw.read(len(buffer))
-        n = len(data)
-        buffer[:n] = data
-        self.count += n
-        self.nul = self.nul or b"\x00" in data
-        return n
-
-
-@contextlib.contextmanager
-def open_extract(path: Path) -> Iterator[tuple[IO[bytes], int]]:
-    """The extract's bytes and their number: the file itself, or the one file inside a .zip."""
-    if zipfile.is_zipfile(path):
-        with zipfile.ZipFile(path) as archive:
-            members = [m for m in archive.infolist() if not m.is_dir() and not m.filename.startswith("__MACOSX/")]
-            if len(members) != 1:
-                raise Refused(f"The ZIP file holds {len(members)} files: it must hold one, the extract (CSV).")
-            if members[0].flag_bits & 0x1:
-                raise Refused("The ZIP file is password-protected: unzip it, or zip the extract without a password.")
-            with archive.open(members[0]) as raw:
-                yield raw, members[0].file_size
-    else:
-        with path.open("rb") as raw:
-            yield raw, path.stat().st_size
 
 
 class _Recorder:
@@ -130,7 +81,7 @@ class _Recorder:
 class _Reading:
     """The rows of one file: parsed, counted, bad ones kept by line, progress reported."""
 
-    def __init__(self, reader: Any, positions: dict[str, int], counted: _Counted, record: _Recorder,
+    def __init__(self, reader: Any, positions: dict[str, int], counted: Counted, record: _Recorder,
                  every: int):
         self.reader, self.positions, self.counted, self.record, self.every = reader, positions, counted, record, every
         self.read = self.bad = 0
@@ -208,10 +159,10 @@ def run(factory: sessionmaker[Session], import_id: int, path: Path, *, kind: Opt
             raise Refused(unknown_kind(filename))
         with open_extract(path) as (raw, total):
             record(kind=kind, bytes_total=total)
-            return _import(factory, record, raw, total, kind, actor, actor_id, progress_every)
+            return _import(factory, record, raw, kind, actor, actor_id, progress_every)
     except Refused as exc:
         return record(status="refused", message=str(exc)[:500], finished_at=utcnow())
-    except (zipfile.BadZipFile, EOFError, OSError) as exc:
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:  # a damaged or unreadable file
         return record(status="failed", finished_at=utcnow(),
                       message=f"The file could not be read ({exc}). Nothing was changed."[:500])
     except Exception:
@@ -220,13 +171,9 @@ def run(factory: sessionmaker[Session], import_id: int, path: Path, *, kind: Opt
                       message="The import failed with an unexpected error (logged). Nothing was changed.")
 
 
-def _import(factory: sessionmaker[Session], record: _Recorder, raw: IO[bytes], total: int, kind: str,
-            actor: Optional[str],
+def _import(factory: sessionmaker[Session], record: _Recorder, raw: IO[bytes], kind: str, actor: Optional[str],
             actor_id: Optional[int], every: int) -> PremiseImport:
-    counted = _Counted(raw)
-    stream = io.TextIOWrapper(io.BufferedReader(counted, 1 << 20), encoding="utf-8-sig", errors="premise-cp1252",
-                              newline="")
-    reader = csv.reader(stream)
+    reader, counted = csv_rows(raw)
     header = next((row for row in reader if row), None)
     if header is None:
         raise Refused("The file is empty: it should begin with the extract's header (ESIID, ADDRESS, ...).")
