@@ -37,6 +37,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench import premise_extract  # noqa: E402
 from bench.common import BenchError, log  # noqa: E402
 from bench.http_client import Client, expect  # noqa: E402
 from bench.servers import Server  # noqa: E402
@@ -64,12 +65,14 @@ def flask(env: dict[str, str], *args: str, timeout: float = 1800) -> str:
 
 
 def generate(rows: int, folder: Path) -> Path:
-    log(f"  generating a FULL extract of {rows:,} premises (bench/premise_extract.py)")
-    started = time.perf_counter()
-    out = subprocess.run([sys.executable, str(ROOT / "bench" / "premise_extract.py"), str(folder),
-                          "--rows", str(rows)], capture_output=True, text=True, check=True)
-    path = Path(out.stdout.strip().splitlines()[-1])
-    log(f"  {path.name}: {path.stat().st_size / 1e6:,.0f} MB in {time.perf_counter() - started:.0f} s")
+    """The FULL file of bench/premise_import.py, written once into `folder` and reused."""
+    path = folder / f"TDSP_ESIID_Extract_STATEWIDE_FUL_{rows}_s1.csv"
+    if not path.exists():
+        log(f"  writing a FULL extract of {rows:,} premises into {folder} (bench/premise_extract.py)")
+        folder.mkdir(parents=True, exist_ok=True)
+        started = time.perf_counter()
+        premise_extract.write(path, premise_extract.full_rows(1, rows))
+        log(f"  {path.stat().st_size / 1e6:,.0f} MB in {time.perf_counter() - started:.0f} s")
     return path
 
 
@@ -186,6 +189,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=8_000_000, help="premises in the generated FULL extract")
     parser.add_argument("--extract", type=Path, help="use this extract instead of generating one")
+    parser.add_argument("--folder", type=Path, default=Path(tempfile.gettempdir()) / "premise-bench",
+                        help="where the generated extract is written once and reused (as bench/premise_import.py)")
     parser.add_argument("--customers", type=int, default=16, help="customers typing at once (default 16)")
     parser.add_argument("--seconds", type=float, default=20, help="each measurement (default 20)")
     parser.add_argument("--only", choices=("postgresql", "sqlite"), help="one database only")
@@ -207,7 +212,7 @@ def main() -> int:
     dbname = f"wizard_bench_premises_{secrets.token_hex(3)}"
     results: dict[str, Any] = {}
     try:
-        extract = args.extract or generate(args.rows, workdir)
+        extract = args.extract or generate(args.rows, args.folder)
         if args.only != "sqlite":
             import psycopg
             with psycopg.connect(admin_url, autocommit=True) as conn:
