@@ -208,6 +208,15 @@ class PostgresStage:
 
     def merge(self, replace_duns: Sequence[str], before_commit: Callable[[Connection, Merged], None]) -> Merged:
         conn, merged = self.conn, self.merged
+        if replace_duns:
+            # The removals look each stored premise of the file's TDSPs up among the file's ESI IDs.
+            # The statistics of `premise` may predate this transaction's millions of rows (seen:
+            # autovacuum had just analyzed the demo's 172): the planner then chose a nested loop
+            # rescanning the staged file per premise, which never ended. ANALYZE here counts this
+            # transaction's rows, and the index keeps even that plan fast.
+            conn.exec_driver_sql("SET LOCAL maintenance_work_mem = '256MB'")
+            conn.exec_driver_sql("CREATE INDEX ON premise_stage (esi_id)")
+            conn.exec_driver_sql("ANALYZE premise")
         conn.exec_driver_sql("ANALYZE premise_stage")  # temporary tables get no statistics otherwise
         _report_duplicates(conn, merged)
         if replace_duns:
