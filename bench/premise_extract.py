@@ -7,7 +7,7 @@
 Every row is a pure function of (seed, row number), so a daily file can change rows the FULL
 file holds without reading it: about 70 % of its rows change the status, switch hold or meter
 read cycle of existing premises, the rest are new premises. Premises are spread over the five
-demo TDSPs (their real DUNS numbers, in roughly their real shares) and about 2,000 Texas ZIP
+demo TDSPs (their real DUNS numbers, in roughly their real shares) and 1,362 Texas ZIP
 codes, in ESI ID order scrambled (as a merge would meet them). Writes a file named as ERCOT
 names them (..._FUL_... or ..._DAILY_...) and prints its path.
 """

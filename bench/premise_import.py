@@ -101,18 +101,21 @@ class Lookups:
 def timed(label: str, app, path: Path, lookups: bool = False) -> tuple[float, PremiseImport]:
     """Import `path` as the command line does; print the time, the summary and the lookups' waits."""
     probe = Lookups(app.config["DATABASE_URL"]) if lookups else None
-    tenths = [0]
+    tenths, read = [0], [0.0]
 
     def progress(record: PremiseImport) -> None:
         if record.status == "running" and record.bytes_total and record.bytes_read * 10 // record.bytes_total > tenths[0]:
             tenths[0] = record.bytes_read * 10 // record.bytes_total
             log(f"    {tenths[0] * 10}% read after {time.perf_counter() - started:.0f} s")
+        if record.message.startswith("File read"):  # then only the end: duplicates, removals, commit
+            read[0] = time.perf_counter() - started
 
     started = time.perf_counter()
     record = importer.import_file(db.sessionmaker(app), path, source="cli", listener=progress)
     seconds = time.perf_counter() - started
     times = sorted(probe.finish()) if probe else []
-    log(f"  {label}: {seconds:.1f} s ({record.rows_read / seconds:,.0f} rows/s) - {record.status}: {record.message}")
+    log(f"  {label}: {seconds:.1f} s ({record.rows_read / seconds:,.0f} rows/s; file read and merged by "
+        f"{read[0]:.1f} s, then {seconds - read[0]:.1f} s to finish) - {record.status}: {record.message}")
     if len(times) > 10:
         log(f"    {len(times)} address lookups meanwhile: p50 {statistics.median(times):.1f} ms, "
             f"p99 {times[int(len(times) * 0.99)]:.1f} ms, worst {times[-1]:.1f} ms")

@@ -57,7 +57,7 @@ FIRST_DUPLICATES = f"{DUPLICATES} ORDER BY s.line LIMIT {SHOWN_DUPLICATES}"  # n
 PG_BATCH_TABLE = (f"CREATE TEMPORARY TABLE premise_batch (line integer NOT NULL, ok boolean NOT NULL, {_PG_TYPES}) "
                   "ON COMMIT DROP")
 PG_STAGE_TABLE = ("CREATE TEMPORARY TABLE premise_stage (line integer NOT NULL, ok boolean NOT NULL, "
-                  "esi_id text NOT NULL) ON COMMIT DROP")
+                  'esi_id text COLLATE "C" NOT NULL) ON COMMIT DROP')  # as premise.esi_id: sorts byte-wise
 PG_COPY = f"COPY premise_batch (line, ok, {_COLS}) FROM STDIN"
 PG_KEEP_LINES = "INSERT INTO premise_stage SELECT line, ok, esi_id FROM premise_batch"
 #: Upsert from `{rows}`, in the (zip, address_key) index's order (neighbouring inserts share index
@@ -208,8 +208,18 @@ class PostgresStage:
 
     def merge(self, replace_duns: Sequence[str], before_commit: Callable[[Connection, Merged], None]) -> Merged:
         conn, merged = self.conn, self.merged
+        if replace_duns:
+            # The removals look each stored premise of the file's TDSPs up among the file's ESI IDs.
+            # The statistics of `premise` may predate this transaction's millions of rows (seen:
+            # autovacuum had just analyzed the demo's 172): the planner then chose a nested loop
+            # rescanning the staged file per premise, which never ended. ANALYZE here counts this
+            # transaction's rows, and the index keeps even that plan fast.
+            conn.exec_driver_sql("SET LOCAL maintenance_work_mem = '256MB'")
+            conn.exec_driver_sql("CREATE INDEX ON premise_stage (esi_id)")
+            conn.exec_driver_sql("ANALYZE premise")
         conn.exec_driver_sql("ANALYZE premise_stage")  # temporary tables get no statistics otherwise
-        _report_duplicates(conn, merged)
+        if not self.all_new:  # plain inserts of every batch succeeded: no ESI ID was listed twice
+            _report_duplicates(conn, merged)
         if replace_duns:
             merged.removed = conn.execute(text(PG_REMOVE), {"duns": list(replace_duns)}).rowcount
         before_commit(conn, merged)
