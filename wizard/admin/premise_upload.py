@@ -2,7 +2,8 @@
 
 The upload is saved in the instance folder and imported by a thread of this process, which
 writes its progress to the PremiseImport record: the progress page (any process, any host) reads
-it, polled by htmx every 2 seconds or refreshed by the browser without JavaScript. The import is
+it, polled by htmx every 2 seconds, or without JavaScript reloaded by a `<meta http-equiv=refresh>`
+inside `<noscript>` (not a script: the Content-Security-Policy does not govern it). The import is
 one transaction: a server restart during it changes nothing, and the page says it stopped.
 """
 from __future__ import annotations
@@ -129,7 +130,13 @@ def start_upload(app: Flask, form: PremiseUploadForm) -> int:
     folder = Path(app.instance_path) / "premise-uploads"
     folder.mkdir(mode=0o700, exist_ok=True)
     path = folder / f"{import_id}.upload"  # never the uploaded name: it is only shown
-    upload.save(path)
+    try:
+        upload.save(path)
+    except OSError as exc:  # a full disk: the import page says so rather than waiting forever
+        path.unlink(missing_ok=True)
+        importer.finish(factory, import_id, "failed", f"The upload could not be saved on the server ({exc.strerror}). "
+                                                      "Nothing was changed.")
+        return import_id
     run_in_background(app, import_id, path, kind, actor=member.email if member else "admin",
                       actor_id=member.id if member else None)
     return import_id

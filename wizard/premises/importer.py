@@ -233,6 +233,11 @@ def _audit(conn: Connection, actor: str, actor_id: Optional[int], import_id: int
         session.flush()
 
 
+def finish(factory: sessionmaker[Session], import_id: int, status: str, message: str) -> PremiseImport:
+    """End an import that never read its file (its upload could not be kept)."""
+    return _Recorder(factory, import_id, None)(status=status, message=message[:500], finished_at=utcnow())
+
+
 def import_file(factory: sessionmaker[Session], path: Path, *, kind: Optional[str] = None, source: str = "cli",
                 started_by: Optional[str] = None, filename: Optional[str] = None, **options: Any) -> PremiseImport:
     """Record and run one import of the file at `path` (named `filename`, default its own name)."""
