@@ -403,3 +403,15 @@ def test_only_admins_manage_api_keys(app):
     assert marketing.get("/admin/api-keys").status_code == 403
     assert marketing.post("/admin/api-keys", {"affiliate": "ACME", "name": "x"}).status_code == 403
     assert "API keys" not in marketing.get("/admin/catalog/affiliates").text
+
+
+def test_purged_answers_still_make_no_second_enrollment(app, acme):
+    key = new_key()
+    first = acme.enroll(ENROLLMENT, key)
+    app.config["API_IDEMPOTENCY_HOURS"] = 0
+    result = app.test_cli_runner().invoke(args=["api", "purge"])
+    assert "Purged 1 stored API answer(s)" in result.output
+    # The stored answer is gone, but the key is also the enrollment's submission key.
+    again = acme.enroll(ENROLLMENT, key)
+    assert again.status_code == 201 and again.json()["number"] == first.json()["number"]
+    assert count(app, Enrollment) == 1
