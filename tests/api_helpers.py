@@ -94,7 +94,7 @@ class Api:
         headers = dict(kwargs.pop("headers", {}) or {})
         if idempotency_key is not None:
             headers["Idempotency-Key"] = idempotency_key
-        if "data" not in kwargs:
+        if "data" not in kwargs and "json" not in kwargs:
             kwargs["json"] = body
         return self.request("POST", "/enrollments", headers=headers, **kwargs)
 
