@@ -34,6 +34,9 @@ OPENAPI = (Path(__file__).with_name("openapi.json")).read_bytes()
 #: Endpoints anyone may read without a key.
 PUBLIC = {"api.openapi"}
 CUSTOMER_TYPES = ("residential", "commercial")
+#: The enrollment service's names for the consent's parts -> the API's (the body's `consent` object).
+CONSENT_ERRORS = {"consent_method": "consent.method", "consent_reference": "consent.reference",
+                  "consent_document": "consent.reference"}
 
 
 def partner() -> str:
@@ -150,13 +153,15 @@ def create_enrollment() -> Response:
                         headers={"Location": stored.location or "", "Idempotent-Replayed": "true"})
     source = service.Source(channel=service.API, made_by=code, plan_channels=(affiliate_channel(code),),
                             affiliate=code)
+    # A signed contract stays with the partner, who sold the plan: its reference is the document's.
     evidence = service.Consent(method=consent["method"], reference=consent["reference"], made_at=consent["at"],
+                               document=consent["reference"] if consent["method"] == "signed_contract" else None,
                                ip=request.remote_addr, user_agent=request.user_agent.string[:300])
     try:
         result = service.enroll(fields, source, evidence, idempotency.submission_key(code, key))
     except service.Invalid as invalid:
         idempotency.release(db.session, code, key)
-        raise Problem(422, errors=invalid.errors) from None
+        raise Problem(422, errors={CONSENT_ERRORS.get(k, k): v for k, v in invalid.errors.items()}) from None
     except BaseException:
         idempotency.release(db.session, code, key)
         raise
