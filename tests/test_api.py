@@ -415,3 +415,12 @@ def test_purged_answers_still_make_no_second_enrollment(app, acme):
     again = acme.enroll(ENROLLMENT, key)
     assert again.status_code == 201 and again.json()["number"] == first.json()["number"]
     assert count(app, Enrollment) == 1
+
+
+def test_a_signed_contract_is_recorded_by_its_reference(app, acme):
+    body = {**ENROLLMENT, "consent": {"method": "signed_contract", "reference": "ACME-CONTRACT-7781"}}
+    answer = acme.enroll(body, new_key())
+    assert answer.status_code == 201, answer.text
+    consent = stored(app, answer.json()["number"]).consent
+    assert consent["method"] == "signed_contract" and consent["document"] == "ACME-CONTRACT-7781"
+    assert consent["made_by"] == "ACME" and consent["statements"]  # the statements' exact texts are kept
