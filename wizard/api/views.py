@@ -18,6 +18,7 @@ from wizard.catalog.models import affiliate_channel
 from wizard.core.dates import today
 from wizard.core.extensions import csrf, db, limiter
 from wizard.core.validators import clean_zip
+from wizard.enrollments import service
 from wizard.premises import lookup
 
 from . import answers, bodies, idempotency, keys
@@ -141,8 +142,6 @@ def premises() -> Response:
 @bp.post("/enrollments")
 def create_enrollment() -> Response:
     """Enroll a premise: 201 once per Idempotency-Key, the same answer replayed for every repeat."""
-    from wizard.enrollments import service
-
     key = bodies.idempotency_key(request)
     document = bodies.json_body(request)
     fields, consent = bodies.enrollment(document)
@@ -173,10 +172,8 @@ def create_enrollment() -> Response:
 @bp.get("/enrollments/<number>")
 def enrollment(number: str) -> Response:
     """Status and history of an enrollment this partner made through the API."""
-    from wizard.enrollments import service
-
     found = db.session.scalar(select(Enrollment).where(
-        Enrollment.number == number[:40], Enrollment.channel == service.API, Enrollment.affiliate_code == partner()))
+        Enrollment.number == number[:40], Enrollment.channel == service.API, Enrollment.made_by == partner()))
     if found is None:
         raise Problem(404, "You made no enrollment with this number.")
     return _json(answers.enrollment(found))

@@ -1,14 +1,14 @@
 """Partner Enrollment API: partners' keys (hashed) and the answers replayed by Idempotency-Key
 
 Revision ID: 0012
-Revises: 0010
+Revises: 0011
 Create Date: 2026-12-06 19:30:00.000000
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0012'
-down_revision = '0010'  # 0011 (the core's) once merged
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 
