@@ -424,3 +424,99 @@ def test_a_signed_contract_is_recorded_by_its_reference(app, acme):
     consent = stored(app, answer.json()["number"]).consent
     assert consent["method"] == "signed_contract" and consent["document"] == "ACME-CONTRACT-7781"
     assert consent["made_by"] == "ACME" and consent["statements"]  # the statements' exact texts are kept
+
+
+# --- several processes: the replay and the rate limit live in the database and Redis -------------
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_ready(url: str, proc) -> None:
+    import time
+    import urllib.request
+
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, f"gunicorn exited with {proc.returncode}"
+        try:
+            with urllib.request.urlopen(url + "/readyz", timeout=1) as answer:
+                if answer.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise TimeoutError(url)
+
+
+def test_two_gunicorn_servers_share_replays_and_the_rate_limit(postgres_template, tmp_path):
+    """Production's shape: two gunicorn servers of two workers each on one PostgreSQL and one Redis.
+    A key raced on both makes one enrollment, either server replays it, and the key's requests are
+    counted together."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from cryptography.fernet import Fernet
+
+    from wizard import create_app
+
+    from .postgres import fresh_database
+
+    redis_url = os.environ.get("TEST_REDIS_URL")
+    if not redis_url:  # fail, not skip: a skipped test would pass unseen
+        pytest.fail("Redis is needed and TEST_REDIS_URL is not set: run scripts/test.sh.", pytrace=False)
+    root = Path(__file__).resolve().parent.parent
+    with fresh_database("api", template=postgres_template) as url:
+        env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "api-two-servers",
+               "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(), "ALLOW_INSECURE_HTTP": "1",
+               "INSTANCE_PATH": str(tmp_path / "instance"), "BILLING_DROP_DIR": str(tmp_path / "drop"),
+               "MAIL_TRANSPORT": "file", "MAIL_DIR": str(tmp_path / "mail"), "WEB_CONCURRENCY": "2",
+               "REDIS_URL": redis_url, "API_RATE_LIMIT": "6 per minute"}
+        app = create_app({"TESTING": True, "DATABASE_URL": url, "SECRET_KEY": "t", "AUTO_MIGRATE": False,
+                          "FIELD_ENCRYPTION_KEYS": env["FIELD_ENCRYPTION_KEYS"]})
+        secret = make_key(app)
+        servers, procs = [], []
+        try:
+            for label in ("a", "b"):
+                port = _free_port()
+                with open(tmp_path / f"gunicorn-{label}.log", "w") as log:
+                    procs.append(subprocess.Popen(
+                        [sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.conf.py", "wsgi:app"],
+                        cwd=root, env={**env, "BIND": f"127.0.0.1:{port}"}, stdout=log, stderr=subprocess.STDOUT))
+                servers.append(f"http://127.0.0.1:{port}")
+            for server, proc in zip(servers, procs, strict=True):
+                _wait_ready(server, proc)
+            key, answers, barrier = new_key(), [], threading.Barrier(4)
+
+            def send(server: str) -> None:
+                client = Api(server, secret)
+                barrier.wait()
+                answers.append(client.enroll(ENROLLMENT, key))
+
+            threads = [threading.Thread(target=send, args=(servers[i % 2],)) for i in range(4)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join(timeout=60)
+            assert len(answers) == 4 and {a.status_code for a in answers} <= {201, 409}
+            made = [a for a in answers if a.status_code == 201]
+            number = made[0].json()["number"] if made else None
+            replays = [Api(server, secret).enroll(ENROLLMENT, key) for server in servers]  # requests 5 and 6
+            assert {r.status_code for r in replays} == {201} and replays[0].text == replays[1].text
+            assert number in (None, replays[0].json()["number"])
+            with app.app_context():
+                assert db.session.scalar(select(func.count()).select_from(Enrollment)) == 1
+                assert db.session.scalar(select(func.count()).select_from(OutboxItem)) == 1
+            # Six requests so far, spread over four processes: the seventh is over "6 per minute".
+            limited = Api(servers[0], secret).get("/plans?zip=75201&customer_type=residential")
+            assert limited.status_code == 429 and limited.headers["Retry-After"]
+        finally:
+            for proc in procs:
+                proc.terminate()
+                proc.wait(timeout=30)
+            db.engine(app).dispose()

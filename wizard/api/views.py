@@ -57,17 +57,18 @@ def authenticate() -> None:
     if not checked.partner_active:
         raise Problem(403)
     g.api_key = checked.key
-    _count_request(checked.key.id)
+    _count_request(checked.key.hash[:32])
 
 
-def _count_request(key_id: int) -> None:
+def _count_request(key_id: str) -> None:
     """One request against the key's API_RATE_LIMIT (counted in the limiter's storage: Redis in
-    production, so every process shares it); over it, 429 with Retry-After."""
+    production, so every process shares it); over it, 429 with Retry-After. Counted under part of
+    the key's hash, not its row id: unique even where several databases share one Redis."""
     if not current_app.config.get("RATELIMIT_ENABLED", True):
         return
     for item in parse_many(current_app.config["API_RATE_LIMIT"]):
-        if not limiter.limiter.hit(item, "api", str(key_id)):
-            reset_at, _remaining = limiter.limiter.get_window_stats(item, "api", str(key_id))
+        if not limiter.limiter.hit(item, "api", key_id):
+            reset_at, _remaining = limiter.limiter.get_window_stats(item, "api", key_id)
             wait = max(1, math.ceil(reset_at - time.time()))
             raise Problem(429, f"This API key is over its rate limit ({item}). Wait {wait} seconds, then retry.",
                           headers={"Retry-After": str(wait)})
