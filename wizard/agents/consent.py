@@ -44,7 +44,7 @@ class Evidence:
 def check(form: Mapping[str, str], files: Mapping[str, FileStorage],
           read: list[Statement]) -> tuple[Optional[Evidence], dict[str, list[str]]]:
     """The evidence posted, or the messages by field (consent_method, consent_reference,
-    contract, ack_<code>) saying what is missing."""
+    consent_document: the enrollment service's names; ack_<code>) saying what is missing."""
     errors: dict[str, list[str]] = {}
     method = form.get("consent_method", "")
     reference = " ".join((form.get("consent_reference") or "").split())
@@ -59,9 +59,9 @@ def check(form: Mapping[str, str], files: Mapping[str, FileStorage],
             errors["consent_reference"] = [f"Enter the reference as it is given, up to {REFERENCE_MAX} letters, "
                                            "digits and . _ : / # - characters."]
     else:
-        contract, problem = _read_contract(files.get("contract"))
+        contract, problem = _read_contract(files.get("consent_document"))
         if problem:
-            errors["contract"] = [problem]
+            errors["consent_document"] = [problem]
     for statement in read:
         if form.get(statement.field) != "yes":
             errors[statement.field] = ["Read this statement to the customer, and tick it once they agree."]

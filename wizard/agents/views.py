@@ -77,6 +77,8 @@ def _posted(known: Optional[Known]) -> tuple[str, dict[str, str], str]:
     """The screen's key, the answers posted and the SSN's seal (the SSN put back in the answers)."""
     key = _key(request.form.get("submission_key"))
     answers = screen.answers_from(request.form, known_customer=known is not None)
+    if known is not None:
+        answers["customer_type"] = known.customer.customer_type  # the customer's, not asked
     sealed = screen.keep_ssn(answers, request.form.get("identity_sealed", ""), key)
     return key, answers, sealed
 
@@ -144,6 +146,8 @@ def enroll() -> Response:
             key, customer_id=known.customer.id if known else None)
     except service.Invalid as invalid:
         consent.discard(document)
+        if not set(invalid.errors) & set(screen.FIELDS):  # about the consent: its page says so
+            return _review(answers, key, known, sealed, errors=invalid.errors, status=422)
         return _screen(answers, key, known, sealed=sealed, errors=invalid.errors, status=422)
     if not result.created:
         consent.discard(document)  # a second submit: the first one's evidence stays
