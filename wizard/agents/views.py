@@ -20,6 +20,7 @@ from werkzeug.wrappers import Response
 
 from billing.models import Enrollment
 from wizard.admin.guard import staff
+from wizard.admin.masking import mask_email
 from wizard.core.dates import today
 from wizard.core.extensions import db
 from wizard.core.models import Customer
@@ -160,8 +161,10 @@ def done(number: str) -> str:
     """The agent's confirmation: the enrollment number and what the customer receives."""
     enrollment = _made_here(number)
     first = db.session.scalar(select(func.min(Enrollment.id)).where(Enrollment.customer_id == enrollment.customer_id))
+    # The email masked as operations sees it: a login made from it must not show here in full.
     return render_template("agents/done.html", title=f"Enrolled: {enrollment.number}", enrollment=enrollment,
-                           new_customer=first == enrollment.id, methods=consent.METHODS)
+                           new_customer=first == enrollment.id, methods=consent.METHODS,
+                           email=mask_email(enrollment.customer.email))
 
 
 # --- pages -------------------------------------------------------------------------------------
@@ -176,13 +179,13 @@ def _screen(answers: dict[str, str], key: str, known: Optional[Known], *, sealed
     page = dict(title="Quick Enrollment", ctx=ctx, f=made, answers=answers, key=key, known=known,
                 sealed=sealed, ssn_last4=screen.unseal(sealed, key)[-4:], summary=summary,
                 plan_errors=plan_errors, notices=screen.notices(ctx, answers), ready=screen.ready(ctx),
-                agent_only=screen.agent_only)
+                agent_only=screen.agent_only, mask_email=mask_email)
     page.update(dict(results=None, address_problem=None, found=None), **extra)
     if part and wants_partial():
         response = make_response(render_block("agents/screen.html", part, **page), status)
     else:
         response = make_response(render_template("agents/screen.html", **page), status)
-    response.headers["Vary"] = "HX-Request"
+    response.vary.add("HX-Request")
     return response
 
 
