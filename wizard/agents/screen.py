@@ -62,7 +62,7 @@ def context(answers: Mapping[str, str], session: Session, today: dt.date) -> Dra
     utility = answers.get("utility") if answers.get("utility") in codes else (codes[0] if len(codes) == 1 else None)
     known: dict[str, Any] = {"zip": zip_code, "state": utilities[0].state_code if utilities else None,
                              "utilities": codes, "utility": utility,
-                             "promo": (answers.get("promo") or "").upper()}
+                             "promo": (answers.get("promo") or "").upper(), "plan": answers.get("plan") or None}
     if answers.get("customer_type") in ("residential", "commercial"):
         known["customer_type"] = answers["customer_type"]
     return DraftContext(known, session, today, plan_channels=PLAN_CHANNELS)
