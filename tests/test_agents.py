@@ -153,7 +153,7 @@ def test_no_enrollment_without_the_evidence_of_consent(app, agent):
 
     not_read = agent.post(ENROLL, {**hidden_fields(review), **PHONE_CONSENT})
     assert not_read.status_code == 422
-    assert "Read this statement to the customer" in error_of(not_read.text, "ack_authorize_switch")
+    assert "Read statement 2 to the customer" in error_of(not_read.text, "ack_authorize_switch")
     assert 'value="CALL-20261206-0042"' in not_read.text  # what was typed stays
 
     no_pdf = agent.post(ENROLL, {**hidden_fields(review), **statements_of(review), "consent_method": "signed_contract"})

@@ -62,9 +62,9 @@ def check(form: Mapping[str, str], files: Mapping[str, FileStorage],
         contract, problem = _read_contract(files.get("consent_document"))
         if problem:
             errors["consent_document"] = [problem]
-    for statement in read:
+    for number, statement in enumerate(read, 1):
         if form.get(statement.field) != "yes":
-            errors[statement.field] = ["Read this statement to the customer, and tick it once they agree."]
+            errors[statement.field] = [f"Read statement {number} to the customer, and tick it once they agree."]
     if errors:
         return None, errors
     return Evidence(method, reference if method == PHONE else None, contract), {}

@@ -99,7 +99,9 @@ def step_forms(answers: Mapping[str, str], ctx: DraftContext) -> dict[str, forms
     The business fields are always there, shown by CSS only for a business (so changing the
     customer type shows them at once, without JavaScript); the service asks them only then.
     """
-    data = MultiDict({k: v for k, v in answers.items() if k != "identity_value"})
+    # An empty answer is left out, so that a choice's default (English, email, bills to the
+    # service address, the first available date) stays chosen until the agent changes it.
+    data = MultiDict({k: v for k, v in answers.items() if v and k != "identity_value"})
     business = DraftContext({**ctx.answers, "customer_type": "commercial"}, ctx.session, ctx.today,
                             plan_channels=PLAN_CHANNELS)
     made: dict[str, forms.StepForm] = {}
