@@ -9,7 +9,7 @@ from typing import Callable
 import pytest
 from playwright.sync_api import BrowserContext, expect
 
-from tests.admin_helpers import make_staff
+from tests.admin_helpers import STAFF_PASSWORD, make_staff
 from tests.billing_fixtures import StandInProcess, wait_for
 from tests.mail_helpers import deliver_mail, mailbox, text_of
 
@@ -173,3 +173,43 @@ def _received(standin: StandInProcess, number: str) -> dict | None:
         return standin.received(number)
     except OSError:
         return None
+
+
+def test_without_javascript_the_zip_brings_its_utilities_and_errors_link_to_fields(
+        live_server: LiveServer, new_context: Callable[..., BrowserContext], camera: Camera) -> None:
+    make_staff(live_server.app, "alex@example.com", "agent")
+    context = new_context(base_url=live_server.base_url, java_script_enabled=False)
+    context.set_default_timeout(10_000)
+    alex = Agent(context.new_page(), live_server, camera)
+    page = alex.page
+    alex.page.goto(live_server.url("/admin/login"))
+    alex.field("Email address").fill("alex@example.com")
+    alex.field("Password").fill(STAFF_PASSWORD)
+    alex.press("Sign in")
+    page.goto(live_server.url("/admin/agent/"))
+
+    # Galveston is split between two utilities: the first submit shows the choice.
+    alex.field("ZIP code").fill("77550")
+    page.get_by_label("Home (residential)").check()
+    alex.press("Show plans")
+    utilities = page.get_by_role("group", name="Which utility delivers electricity to this address?")
+    expect(utilities).to_be_visible()
+    expect(utilities.get_by_role("radio")).to_have_count(2)
+    camera.take(page, "no-js-utilities", js=False)
+
+    # Review without the rest: the service's messages, each linked to its field; the ZIP kept.
+    alex.press("Review with the customer")
+    summary = page.locator(".error-summary")
+    summary.get_by_role("link", name="Choose the utility that serves the address.").click()
+    expect(page.locator("#utility-0")).to_be_focused()
+    expect(alex.field("ZIP code")).to_have_value("77550")
+    camera.take(page, "no-js-utility-error", js=False)
+
+    page.get_by_role("radio", name="Texas-New Mexico Power (TNMP)").check()
+    alex.press("Review with the customer")
+    first_name = page.locator("#first_name")
+    expect(first_name).to_have_attribute("aria-describedby", re.compile("first_name-error"))
+    summary.get_by_role("link", name="Enter your first name.").click()
+    expect(first_name).to_be_focused()
+    expect(page.get_by_role("radio", name="Texas-New Mexico Power (TNMP)")).to_be_checked()
+    camera.take(page, "no-js-errors", js=False)
