@@ -277,3 +277,25 @@ def test_another_address_for_the_same_customer(app, agent):
     other_agent = signed_in(app, "agent", "bo@example.com")
     assert other_agent.get(f"{SCREEN}?for={number}").status_code == 404  # not theirs
     assert other_agent.get(first.headers["Location"]).status_code == 404
+
+
+def test_a_statement_changed_while_it_was_read_is_read_again(app, agent):
+    from wizard.catalog.models import Acknowledgement
+
+    review = to_review(agent, CALLER)
+    with app.app_context():
+        db.session.add(Acknowledgement(code="rescission", version=2, position=2,
+                                       text="I may cancel within {rescission_days} federal business days, fee-free."))
+        db.session.commit()
+    response = enroll(agent, review, PHONE_CONSENT)
+    assert response.status_code == 422
+    assert "A statement was changed while you were reading it" in html.unescape(response.text)
+    assert "I may cancel within 3 federal business days, fee-free." in response.text
+    assert statements_of(response.text) and " checked" not in response.text.split("Statements to read")[1].split(
+        "Method of consent")[0]  # every statement is ticked again, once read again
+    assert enrollments(app) == []
+    again = enroll(agent, response.text, PHONE_CONSENT)
+    assert again.status_code == 303
+    [made] = enrollments(app)
+    assert {"code": "rescission", "version": 2,
+            "text": "I may cancel within 3 federal business days, fee-free."} in made.consent["statements"]
