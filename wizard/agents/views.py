@@ -65,6 +65,7 @@ def _made_here(number: str) -> Enrollment:
 
 
 def _known(number: Optional[str]) -> Optional[Known]:
+    """The customer of enrollment `number` for "another address" (None without one; 404 if not ours)."""
     return Known(number, _made_here(number).customer) if number else None
 
 
@@ -108,19 +109,28 @@ def screen_post() -> Response:
         except service.Invalid as invalid:
             return _screen(answers, key, known, sealed=sealed, errors=invalid.errors, status=422)
         return _review(answers, key, known, sealed)
-    ctx = screen.context(answers, db.session, today())
-    if action == "find_address" and screen.ready(ctx):
-        return _screen(answers, key, known, sealed=sealed, part=part,
-                       results=address_lookup.search(ctx, answers.get("service_line1", "")))
-    if action == "use_address" and screen.ready(ctx):
-        try:
-            pick = screen.use_premise(answers, ctx, request.form.get("premise", ""))
-        except address_lookup.Refused as refused:
-            return _screen(answers, key, known, sealed=sealed, address_problem=refused.problem.message,
-                           results=address_lookup.search(ctx, answers.get("service_line1", "")))
-        return _screen(answers, key, known, sealed=sealed,
-                       found=f"{pick.label} (ESI ID {pick.premise.esi_id}) is served by {pick.utility.name}.")
+    if action in ("find_address", "use_address"):
+        return _address_lookup(action, answers, key, known, sealed, part)
     return _screen(answers, key, known, sealed=sealed, part=part)
+
+
+def _address_lookup(action: str, answers: dict[str, str], key: str, known: Optional[Known], sealed: str,
+                    part: Optional[str]) -> Response:
+    """The wizard's address lookup on the screen: find the ZIP's premises by the street typed, or
+    use the one chosen (checked on the server; it fills the address, city, ESI ID and utility)."""
+    ctx = screen.context(answers, db.session, today())
+    if not screen.ready(ctx):
+        return _screen(answers, key, known, sealed=sealed)
+    typed = answers.get("service_line1", "")
+    if action == "find_address":
+        return _screen(answers, key, known, sealed=sealed, part=part, results=address_lookup.search(ctx, typed))
+    try:
+        pick = screen.use_premise(answers, ctx, request.form.get("premise", ""))
+    except address_lookup.Refused as refused:
+        return _screen(answers, key, known, sealed=sealed, address_problem=refused.problem.message,
+                       results=address_lookup.search(ctx, typed))
+    return _screen(answers, key, known, sealed=sealed,
+                   found=f"{pick.label} (ESI ID {pick.premise.esi_id}) is served by {pick.utility.name}.")
 
 
 @bp.post("/enroll")
