@@ -234,6 +234,11 @@ def test_a_split_zip_shows_its_utilities_without_javascript_and_with_htmx(app, a
     assert "Which utility delivers electricity to this address?" in part.text
     assert part.headers["Vary"].count("HX-Request")
 
+    offer = agent.post(SCREEN, {"zip": "77550", "customer_type": "residential", "utility": "tnmp", "action": "refresh",
+                                "part": "offer", "submission_key": key}, headers={"HX-Request": "true"})
+    assert "<html" not in offer.text and 'name="first_name"' not in offer.text  # the plans alone
+    assert "delivered by Texas-New Mexico Power" in offer.text and "Average price:" in offer.text
+
     served = agent.post(SCREEN, {"zip": "10001", "customer_type": "residential", "action": "refresh",
                                  "submission_key": key})
     assert "We don't serve ZIP code 10001 yet" in html.unescape(served.text)
