@@ -167,6 +167,10 @@ class Settings:
     FINISH_LATER_RATE_LIMIT = os.environ.get("FINISH_LATER_RATE_LIMIT", "5 per minute;20 per hour")
     #: Largest plan document upload.
     MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
+    #: Largest signed contract an agent uploads with a Quick Enrollment (a scanned PDF), and
+    #: where contracts are kept (default: the instance folder's signed-contracts/).
+    SIGNED_CONTRACT_BYTES = _env_int("SIGNED_CONTRACT_MB", 10) * 1024 * 1024
+    SIGNED_CONTRACT_DIR = os.environ.get("SIGNED_CONTRACT_DIR") or None
     #: Largest request on the admin's upload pages (a ZIP map of every US ZIP is about 1 MB).
     MAX_UPLOAD_BYTES = 16 * 1024 * 1024
     #: Largest premise extract uploaded in the admin (ERCOT's FULL files come zipped, ~100 MB for the

@@ -151,7 +151,7 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """The wizard, My Account and plan documents."""
-    from . import admin
+    from . import admin, agents
     from .api import views as api
     from .account import recovery  # noqa: F401  its routes on account.bp
     from .account import views as account
@@ -172,6 +172,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(account.bp)
     app.register_blueprint(documents.bp)
     app.register_blueprint(admin.blueprint())
+    app.register_blueprint(agents.blueprint())
     app.register_blueprint(dev_mail.bp)
     app.register_blueprint(api.bp)
     app.add_url_rule("/", "index", lambda: redirect(url_for("signup.start")))
