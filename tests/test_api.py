@@ -520,3 +520,35 @@ def test_two_gunicorn_servers_share_replays_and_the_rate_limit(postgres_template
                 proc.terminate()
                 proc.wait(timeout=30)
             db.engine(app).dispose()
+
+
+# --- the hand-off: a partner's enrollment reaches the billing system once ----------------------------
+
+def test_a_partners_enrollment_reaches_the_billing_system_once_and_its_status_comes_back(make_app):
+    import time
+
+    from wizard.core.billing_runner import drain_once
+
+    from .billing_fixtures import StandInProcess
+
+    standin = StandInProcess(accept_after=0.3).start()
+    try:
+        app = make_app(BILLING_ADAPTER="web_service", BILLING_URL=standin.url, RATELIMIT_ENABLED=False)
+        with serve(app) as url:
+            acme, key = Api(url, make_key(app)), new_key()
+            number = acme.enroll(ENROLLMENT, key).json()["number"]
+            drain_once(app)
+            assert acme.enroll(ENROLLMENT, key).json()["number"] == number  # a retry after the hand-off
+            drain_once(app)
+            assert standin.stats()["prospects_created"] == 1
+            prospect = standin.received(number)
+            assert prospect["affiliate_code"] == "ACME" and "10443720748526057" in str(prospect)
+            assert acme.get(f"/enrollments/{number}").json()["status"] == "Pending"
+            time.sleep(0.5)  # the stand-in accepts after 0.3 s; the next poll asks it
+            app.config["BILLING_POLL_INTERVAL"] = 0
+            drain_once(app)
+            read = acme.get(f"/enrollments/{number}").json()
+            assert read["status"] == "Accepted" and read["service_start_date"]
+            assert [c["to"] for c in read["history"]][-2:] == ["Pending", "Accepted"]
+    finally:
+        standin.stop()
