@@ -12,6 +12,8 @@ from typing import Any, Mapping, Optional
 
 from flask import Request
 
+from wizard.enrollments import service
+
 from .problems import Problem
 
 #: The wizard's own form field names (wizard/signup/forms.py), as the enrollment service takes them.
@@ -150,6 +152,14 @@ def _time(text: Optional[str], errors: dict[str, list[str]]) -> Optional[dt.date
         errors["consent.at"] = ["The time of consent is in the future."]
         return None
     return utc
+
+
+def evidence(consent: Mapping[str, Any], request: Request) -> service.Consent:
+    """The consent as the enrollment service records it, with the partner's call as its origin. A
+    signed contract stays with the partner who sold the plan: its reference names the document."""
+    return service.Consent(method=consent["method"], reference=consent["reference"], made_at=consent["at"],
+                           document=consent["reference"] if consent["method"] == "signed_contract" else None,
+                           ip=request.remote_addr, user_agent=request.user_agent.string[:300])
 
 
 def requested(args: Mapping[str, str], *names: str) -> dict[str, str]:

@@ -13,15 +13,12 @@ from limits import parse_many
 from sqlalchemy import select
 
 from billing.models import Enrollment
-from wizard.catalog import offers
 from wizard.catalog.models import affiliate_channel
 from wizard.core.dates import today
 from wizard.core.extensions import csrf, db, limiter
-from wizard.core.validators import clean_zip
 from wizard.enrollments import service
-from wizard.premises import lookup
 
-from . import answers, bodies, idempotency, keys
+from . import answers, bodies, idempotency, keys, lookups
 from .problems import Problem, response
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -34,7 +31,6 @@ bp.register_error_handler(Problem, response)
 OPENAPI = (Path(__file__).with_name("openapi.json")).read_bytes()
 #: Endpoints anyone may read without a key.
 PUBLIC = {"api.openapi"}
-CUSTOMER_TYPES = ("residential", "commercial")
 #: The enrollment service's names for the consent's parts -> the API's (the body's `consent` object).
 CONSENT_ERRORS = {"consent_method": "consent.method", "consent_reference": "consent.reference",
                   "consent_document": "consent.reference"}
@@ -88,56 +84,13 @@ def openapi() -> Response:
 def plans() -> Response:
     """Plans on the partner's plan set for a ZIP, customer type and utility, with average prices."""
     args = bodies.requested(request.args, "zip", "customer_type", "utility", "promo")
-    errors: dict[str, list[str]] = {}
-    zip_code = clean_zip(args.get("zip", ""))
-    if zip_code is None:
-        errors["zip"] = ["Give the ZIP code of the premise as 5 digits."]
-    customer_type = args.get("customer_type")
-    if customer_type not in CUSTOMER_TYPES:
-        errors["customer_type"] = ["Give customer_type: residential or commercial."]
-    if errors or zip_code is None or customer_type is None:
-        raise Problem(422, errors=errors)
-    utilities = offers.utilities_for_zip(db.session, zip_code)
-    found: dict[str, Any] = {"zip": zip_code, "customer_type": customer_type, "served": bool(utilities),
-                             "utilities": [answers.utility(u) for u in utilities], "utility": None, "plans": []}
-    if not utilities:
-        return _json(found)
-    chosen = next((u for u in utilities if u.code == args.get("utility")), None)
-    if chosen is None and (len(utilities) > 1 or "utility" in args):
-        codes = ", ".join(u.code for u in utilities)
-        raise Problem(422, errors={"utility": [
-            f"ZIP {zip_code} is served by {codes}: give utility as one of them." if "utility" in args else
-            f"ZIP {zip_code} is served by several utilities ({codes}): give utility as one of them."]})
-    chosen = chosen or utilities[0]
-    promo = args.get("promo")
-    if promo:
-        _, problem = offers.check_promo(db.session, promo, today(), partner())
-        if problem:
-            raise Problem(422, errors={"promo": [problem]})
-    offered = offers.offered_plans(db.session, state=chosen.state_code, customer_type=customer_type,
-                                   promo_code=promo, today=today(), channel=affiliate_channel(partner()),
-                                   utility_code=chosen.code, affiliate_code=partner())
-    found["utility"] = answers.utility(chosen)
-    found["plans"] = [answers.plan(p, chosen.state, chosen) for p in offered]
-    return _json(found)
+    return _json(lookups.plans(db.session, args, partner(), today()))
 
 
 @bp.get("/premises")
 def premises() -> Response:
     """Premises (ESI IDs) in a ZIP whose street address begins with what is given."""
-    args = bodies.requested(request.args, "zip", "address")
-    errors: dict[str, list[str]] = {}
-    zip_code = clean_zip(args.get("zip", ""))
-    if zip_code is None:
-        errors["zip"] = ["Give the ZIP code of the premise as 5 digits."]
-    address = args.get("address", "")
-    if len(address) < lookup.MIN_QUERY:
-        errors["address"] = [f"Give at least {lookup.MIN_QUERY} characters of the street address, "
-                             "like 1500 Main."]
-    if errors or zip_code is None:
-        raise Problem(422, errors=errors)
-    found = lookup.search(db.session, zip_code, address)
-    return _json({"zip": zip_code, "premises": [answers.premise(f) for f in found]})
+    return _json(lookups.premises(db.session, bodies.requested(request.args, "zip", "address")))
 
 
 @bp.post("/enrollments")
@@ -153,12 +106,8 @@ def create_enrollment() -> Response:
                         headers={"Location": stored.location or "", "Idempotent-Replayed": "true"})
     source = service.Source(channel=service.API, made_by=code, plan_channels=(affiliate_channel(code),),
                             affiliate=code)
-    # A signed contract stays with the partner, who sold the plan: its reference is the document's.
-    evidence = service.Consent(method=consent["method"], reference=consent["reference"], made_at=consent["at"],
-                               document=consent["reference"] if consent["method"] == "signed_contract" else None,
-                               ip=request.remote_addr, user_agent=request.user_agent.string[:300])
     try:
-        result = service.enroll(fields, source, evidence, idempotency.submission_key(code, key))
+        result = service.enroll(fields, source, bodies.evidence(consent, request), idempotency.submission_key(code, key))
     except service.Invalid as invalid:
         idempotency.release(db.session, code, key)
         raise Problem(422, errors={CONSENT_ERRORS.get(k, k): v for k, v in invalid.errors.items()}) from None
