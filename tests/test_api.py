@@ -375,7 +375,7 @@ def test_an_admin_creates_a_key_shown_once_and_revokes_it(app, base_url):
     assert refused.status_code == 422 and "Say what the key is for" in refused.text
     made = admin.post("/admin/api-keys", {"affiliate": "ACME", "name": "production server"})
     assert made.status_code == 200 and "Copy the new key now" in made.text
-    secret = re.search(r'id="new-key" class="snippet" type="text" value="([^"]+)"', made.text).group(1)
+    secret = re.search(r'id="new-key" class="api-key" type="text" value="([^"]+)"', made.text).group(1)
     assert "Set-Cookie" not in made.headers or secret not in made.headers["Set-Cookie"]
     listed = admin.get("/admin/api-keys")
     assert secret not in listed.text and f"{secret[:8]}…" in listed.text and "production server" in listed.text
