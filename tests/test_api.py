@@ -165,11 +165,13 @@ def test_a_plan_not_offered_to_the_partner_is_refused_by_its_field(app, acme):
 
 
 def test_every_invalid_answer_is_listed_by_field(app, acme):
-    body = {**ENROLLMENT, "email": "not an email", "zip": "7520", "esi_id": "123"}
+    body = {**ENROLLMENT, "email": "not an email", "esi_id": "123", "phone": ""}
     refused = acme.enroll(body, new_key())
     assert refused.status_code == 422
     errors = refused.json()["errors"]
-    assert "email" in errors or "zip" in errors, errors
+    assert set(errors) == {"email", "esi_id", "phone"}, errors  # every error at once, by the wizard's rules
+    assert "17 or 22 digits" in errors["esi_id"][0] and "email address" in errors["email"][0]
+    assert count(app, Enrollment) == 0
 
 
 # --- bad requests: 4xx problem details, never a 500 ----------------------------------------------
