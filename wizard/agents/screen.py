@@ -21,6 +21,7 @@ from wtforms import Field
 from wizard.catalog import offers as catalog
 from wizard.catalog.models import AGENT, WEB, Plan
 from wizard.core import validators as rules
+from wizard.core.forms import no_control_characters
 from wizard.signup import address_lookup, forms
 from wizard.signup.context import DraftContext
 
@@ -50,7 +51,8 @@ _FORMS: tuple[tuple[str, type[forms.StepForm]], ...] = (
 def answers_from(posted: Mapping[str, Any], *, known_customer: bool = False) -> dict[str, str]:
     """The answers posted, as the service takes them: every field a string, nothing else kept."""
     skip = CUSTOMER_FIELDS if known_customer else ()
-    return {name: str(posted.get(name) or "").strip()[:MAX_LENGTH] for name in FIELDS if name not in skip}
+    return {name: no_control_characters(str(posted.get(name) or "")).strip()[:MAX_LENGTH]
+            for name in FIELDS if name not in skip}
 
 
 def context(answers: Mapping[str, str], session: Session, today: dt.date) -> DraftContext:
