@@ -120,3 +120,17 @@ def test_another_address_for_a_known_customer_asks_no_details_again(app):
         assert second.customer_id == first.customer_id
         assert second.service_address["line1"] == "77 Elm St"
         assert count(Account) == 1
+
+
+def test_a_batch_makes_each_plan_document_once_and_every_customer_still_gets_them(app):
+    memo: service.DocumentMemo = {}
+    with app.test_request_context():
+        for n in range(3):
+            service.enroll(caller(email=f"c{n}@example.com"), AGENT_SOURCE, BY_PHONE, f"batch:{n}", documents=memo)
+    assert len(memo) == 1  # one plan, one utility, one set of versions
+    confirmations = [m for m in deliver_mail(app) if m["Subject"] != "Choose your My Account password"]
+    assert len(confirmations) == 3
+    for message in confirmations:
+        names = sorted(part.get_filename() for part in message.iter_attachments())
+        assert names == ["Electricity-Facts-Label-SAVER12-v1.pdf", "Terms-of-Service-SAVER12-v1.pdf",
+                         "Your-Rights-as-a-Customer-SAVER12-v1.pdf"], names

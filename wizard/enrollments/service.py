@@ -204,9 +204,14 @@ def check_consent(consent: Consent) -> None:
 
 # --- storing -----------------------------------------------------------------------------------
 
+#: A batch's plan documents, made once per plan, utility, versions and supplier (see `store`).
+DocumentMemo = dict[tuple[str, str, tuple[tuple[str, str], ...], str], list[document_files.DocumentFile]]
+
+
 def enroll(fields: Mapping[str, Any], source: Source, consent: Consent, submission_key: str, *,
-           customer_id: Optional[int] = None) -> Result:
-    """Check `fields` and enroll them once per `submission_key` (a replay answers the same one)."""
+           customer_id: Optional[int] = None, documents: Optional[DocumentMemo] = None) -> Result:
+    """Check `fields` and enroll them once per `submission_key` (a replay answers the same one).
+    `documents`: a batch's memo of plan documents (see `store`)."""
     done = _made(submission_key)
     if done is not None:
         return Result(done, created=False)
@@ -214,7 +219,7 @@ def enroll(fields: Mapping[str, Any], source: Source, consent: Consent, submissi
     answers = check(fields, source, customer_id=customer_id)
     ctx = context(answers, source)
     try:
-        enrollment = store(ctx, source, consent, submission_key, current_app.config["SUPPLIER_NAME"])
+        enrollment = store(ctx, source, consent, submission_key, current_app.config["SUPPLIER_NAME"], documents)
         db.session.commit()
     except NotReady as exc:  # the catalog changed since `check` (a promo's last use was taken)
         db.session.rollback()
@@ -232,13 +237,19 @@ def _made(submission_key: str) -> Optional[Enrollment]:
     return db.session.scalar(select(Enrollment).where(Enrollment.submission_key == submission_key))
 
 
-def store(ctx: DraftContext, source: Source, consent: Consent, submission_key: str, supplier: str) -> Enrollment:
+def store(ctx: DraftContext, source: Source, consent: Consent, submission_key: str, supplier: str,
+          documents: Optional[DocumentMemo] = None) -> Enrollment:
     """Check the answers are still ready (NotReady), then add the customer (when new), the My Account login, the enrollment, its billing outbox row and
     the customer's emails to the session and flush them; the caller commits (or rolls back on
     IntegrityError: the submission key or the username was taken meanwhile).
 
     Answers hold a `password_hash` when the customer chose a password (the web); otherwise the
     login gets a username and a "choose your password" email, so nobody else ever knows it.
+
+    A batch (the Sales Importer) passes `documents`, a dict it keeps for the batch: the plan's
+    EFL, TOS and YRAC are then made once per plan, utility and versions instead of once per sale
+    (generating the three PDFs is most of an enrollment's cost). A version names its content, so
+    a file made for a version is that version's, whenever in the batch it was made.
     """
     a = ctx.answers
     if a.get("promo"):
@@ -250,8 +261,7 @@ def store(ctx: DraftContext, source: Source, consent: Consent, submission_key: s
     number = _new_number()
     snapshot = _plan_snapshot(ctx)
     # The plan's documents as the confirmation email attaches them, at the versions recorded.
-    files = [] if ctx.plan.quote_request else document_files.plan_documents(
-        db.session, ctx.plan, ctx.utility.code, snapshot["documents"], supplier)
+    files = [] if ctx.plan.quote_request else _plan_documents(ctx, snapshot["documents"], supplier, documents)
     snapshot["document_files"] = document_files.record(files)
     account: Optional[Account] = None
     if a.get("customer_status") == "existing":
@@ -280,6 +290,16 @@ def store(ctx: DraftContext, source: Source, consent: Consent, submission_key: s
     if account is not None and account.password_hash == UNSET:
         mails.queue_welcome(db.session, account)
     return enrollment
+
+
+def _plan_documents(ctx: DraftContext, versions: dict[str, str], supplier: str,
+                    memo: Optional[DocumentMemo]) -> list[document_files.DocumentFile]:
+    if memo is None:
+        return document_files.plan_documents(db.session, ctx.plan, ctx.utility.code, versions, supplier)
+    key = (ctx.plan.code, ctx.utility.code, tuple(sorted((k, str(v)) for k, v in versions.items())), supplier)
+    if key not in memo:
+        memo[key] = document_files.plan_documents(db.session, ctx.plan, ctx.utility.code, versions, supplier)
+    return memo[key]
 
 
 def _new_customer(a: Mapping[str, Any]) -> Customer:
