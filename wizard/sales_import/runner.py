@@ -5,10 +5,9 @@
   is counted as already imported and not checked again.
 - `run_import`: `service.enroll` for each row the check passed, one enrollment (and its billing
   outbox row and emails) per transaction, as the service makes it. A sale the service answers
-  `created=False` for was already imported. All-or-nothing is refused while any row has a problem;
-  if a row that passed the check is refused when imported (the catalog changed in between), the
-  import stops there and says which rows were made: the file can be imported again once fixed, and
-  the rows made are not made twice.
+  `created=False` for was already imported. All-or-nothing is refused while any row has a problem,
+  and writes every sale in one transaction (`service.store`, committed once): a row refused when
+  imported (the catalog changed since the check) leaves nothing written.
 
 Each writes its progress to the `SalesImport` row in its own short transaction every
 `PROGRESS_EVERY` rows, so any process can show it; the end of an import is audited.
@@ -17,10 +16,11 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any, Iterator, Optional
+from typing import Any, Iterator, Mapping, Optional
 
-from flask import Flask
+from flask import Flask, current_app
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from billing.models import Enrollment
@@ -174,6 +174,18 @@ def run_import(app: Flask, import_id: int, actor: str, actor_id: Optional[int]) 
             db.session.close()
 
 
+class _Progress:
+    """Writes the import's progress every PROGRESS_EVERY rows or 2 seconds."""
+
+    def __init__(self, app: Flask, import_id: int):
+        self.app, self.import_id, self.last = app, import_id, time.monotonic()
+
+    def __call__(self, done: int, **counts: int) -> None:
+        if done % PROGRESS_EVERY == 0 or time.monotonic() - self.last > 2:
+            self.last = time.monotonic()
+            _record(self.app, self.import_id, rows_done=done, **counts)
+
+
 def _import(app: Flask, import_id: int, actor: str, actor_id: Optional[int]) -> None:
     record = db.session.get(SalesImport, import_id)
     assert record is not None and record.status == IMPORTING  # nosec B101: claimed by the view
@@ -182,75 +194,112 @@ def _import(app: Flask, import_id: int, actor: str, actor_id: Optional[int]) -> 
     sales = [sale for line, sale, problems in _sales(_sheet(app, record), plans)
              if sale is not None and not problems and line not in invalid_lines]
     existing = _existing([sale.submission_key for sale in sales])
-    errors: list[dict[str, Any]] = list(record.errors)
-    outcomes = [{"line": sale.line, "sale_id": sale.sale_id, "outcome": "already",
-                 "number": existing[sale.submission_key]}
-                for sale in sales if sale.submission_key in existing][:MAX_LISTED]
+    outcome = _Outcome(list(record.errors), [_already(sale, existing[sale.submission_key])
+                                             for sale in sales if sale.submission_key in existing][:MAX_LISTED])
+    outcome.already = len(existing)
     todo = [sale for sale in sales if sale.submission_key not in existing]
-    already = len(sales) - len(todo)
-    imported = failed = done = 0
-    stopped_at: Optional[int] = None
-    last = time.monotonic()
-    for sale in todo:
-        outcome, detail = _enroll(sale, plans, import_id)
-        done += 1
-        if outcome == "imported":
-            imported += 1
-        elif outcome == "already":  # imported by someone else since the check
-            already += 1
-            if len(outcomes) < MAX_LISTED:
-                outcomes.append({"line": sale.line, "sale_id": sale.sale_id, "outcome": "already", "number": detail})
-        else:
-            failed += 1
-            errors.extend(_problems(sale.line, detail)[:MAX_LISTED - len(errors)])
-            if len(outcomes) < MAX_LISTED:
-                outcomes.append({"line": sale.line, "sale_id": sale.sale_id, "outcome": "failed", "number": ""})
-            if mode == ALL:
-                stopped_at = sale.line
-                break
-        if done % PROGRESS_EVERY == 0 or time.monotonic() - last > 2:
-            last = time.monotonic()
-            _record(app, import_id, rows_done=done, rows_imported=imported, rows_failed=failed, rows_already=already)
-    message = import_summary(imported, already, failed, record.rows_invalid if mode != ALL else 0, stopped_at)
-    after = {"file": record.filename, "mode": mode, "plans": plans, "imported": imported, "already": already,
-             "failed": failed, "not imported (problems)": record.rows_invalid}
+    progress = _Progress(app, import_id)
+    if mode == ALL:
+        _all_or_nothing(todo, plans, import_id, outcome, progress)
+    else:
+        _one_by_one(todo, plans, import_id, outcome, progress)
+    after = {"file": record.filename, "mode": mode, "plans": plans, "imported": outcome.imported,
+             "already": outcome.already, "failed": outcome.failed, "not imported (problems)": record.rows_invalid}
     with db.sessionmaker(app)() as session:
         session.execute(update(SalesImport).where(SalesImport.id == import_id).values(
-            status=DONE, rows_done=done, rows_imported=imported, rows_failed=failed, rows_already=already,
-            errors=sorted(errors, key=lambda e: e["line"]), outcomes=sorted(outcomes, key=lambda o: o["line"]),
-            message=message, content=None, finished_at=utcnow(), updated_at=utcnow()))
+            status=DONE, rows_done=outcome.done, rows_imported=outcome.imported, rows_failed=outcome.failed,
+            rows_already=outcome.already, errors=sorted(outcome.errors, key=lambda e: e["line"]),
+            outcomes=sorted(outcome.outcomes, key=lambda o: o["line"]),
+            message=outcome.summary(record.rows_invalid if mode != ALL else 0), content=None,
+            finished_at=utcnow(), updated_at=utcnow()))
         _audit(session, actor, actor_id, import_id, after)
         session.commit()
 
 
-def _enroll(sale: Sale, plans: str, import_id: int) -> tuple[str, Any]:
-    """("imported", number), ("already", number) or ("failed", problems by column) for one sale."""
+class _Outcome:
+    """What an import did, row by row."""
+
+    def __init__(self, errors: list[dict[str, Any]], outcomes: list[dict[str, Any]]):
+        self.errors, self.outcomes = errors, outcomes
+        self.done = self.imported = self.already = self.failed = 0
+        self.nothing_because: Optional[str] = None  # all-or-nothing refused while importing
+
+    def refused(self, sale: Sale, problems: Mapping[str, list[str]]) -> None:
+        self.failed += 1
+        self.errors.extend(_problems(sale.line, dict(problems))[:MAX_LISTED - len(self.errors)])
+        if len(self.outcomes) < MAX_LISTED:
+            self.outcomes.append({"line": sale.line, "sale_id": sale.sale_id, "outcome": "failed", "number": ""})
+
+    def summary(self, skipped: int) -> str:
+        """One sentence of what the import did."""
+        if self.nothing_because:
+            return self.nothing_because[:500]
+        text = f"{self.imported:,} new {'enrollment' if self.imported == 1 else 'enrollments'}"
+        if self.already:
+            text += f", {self.already:,} already imported before"
+        if self.failed:
+            text += f", {self.failed:,} refused when imported"
+        if skipped:
+            text += f", {skipped:,} with problems not imported"
+        return (text + ".")[:500]
+
+
+def _already(sale: Sale, number: str) -> dict[str, Any]:
+    return {"line": sale.line, "sale_id": sale.sale_id, "outcome": "already", "number": number}
+
+
+def _one_by_one(todo: list[Sale], plans: str, import_id: int, outcome: _Outcome, progress: _Progress) -> None:
+    """Valid rows only: each sale enrolled in its own transaction; one refused is listed and skipped."""
+    for sale in todo:
+        try:
+            result = service.enroll(sale.fields, sale.source(plans, import_id), sale.consent(), sale.submission_key)
+        except service.Invalid as invalid:  # the catalog changed since the check
+            db.session.rollback()
+            outcome.refused(sale, invalid.errors)
+        except Exception:
+            log.exception("sales import %s line %s: enroll failed", import_id, sale.line)
+            db.session.rollback()
+            outcome.refused(sale, {"": ["This sale could not be saved because of an unexpected error (logged)."]})
+        else:
+            if result.created:
+                outcome.imported += 1
+            else:  # imported by someone else since the check
+                outcome.already += 1
+                if len(outcome.outcomes) < MAX_LISTED:
+                    outcome.outcomes.append(_already(sale, result.enrollment.number))
+        outcome.done += 1
+        progress(outcome.done, rows_imported=outcome.imported, rows_failed=outcome.failed,
+                 rows_already=outcome.already)
+
+
+def _all_or_nothing(todo: list[Sale], plans: str, import_id: int, outcome: _Outcome, progress: _Progress) -> None:
+    """Every sale in one transaction (`service.store` leaves the commit to its caller): a sale refused
+    now (the catalog changed since the check) or made meanwhile by another import rolls all back."""
+    supplier = current_app.config["SUPPLIER_NAME"]
+    sale: Optional[Sale] = None
     try:
-        result = service.enroll(sale.fields, sale.source(plans, import_id), sale.consent(), sale.submission_key)
-    except service.Invalid as invalid:
+        for sale in todo:
+            source, consent = sale.source(plans, import_id), sale.consent()
+            service.check_consent(consent)
+            answers = service.check(sale.fields, source)
+            service.store(service.context(answers, source), source, consent, sale.submission_key, supplier)
+            outcome.done += 1
+            progress(outcome.done)
+        db.session.commit()
+    except (service.Invalid, service.NotReady) as exc:
         db.session.rollback()
-        return "failed", invalid.errors
-    except Exception:
-        log.exception("sales import %s line %s: enroll failed", import_id, sale.line)
+        assert sale is not None  # nosec B101: raised by a sale's check
+        problems = exc.errors if isinstance(exc, service.Invalid) else {"": [exc.message]}
+        outcome.refused(sale, problems)
+        outcome.nothing_because = (f"Nothing was imported: line {sale.line} no longer passes the checks (the catalog "
+                                   "changed since the file was checked). Fix it and upload the file again.")
+        return
+    except IntegrityError:
         db.session.rollback()
-        return "failed", {"": ["This sale could not be saved because of an unexpected error (logged)."]}
-    return ("imported" if result.created else "already"), result.enrollment.number
-
-
-def import_summary(imported: int, already: int, failed: int, skipped: int, stopped_at: Optional[int]) -> str:
-    """One sentence of what the import did."""
-    text = f"{imported:,} new {'enrollment' if imported == 1 else 'enrollments'}"
-    if already:
-        text += f", {already:,} already imported before"
-    if failed:
-        text += f", {failed:,} refused when imported"
-    if skipped:
-        text += f", {skipped:,} with problems not imported"
-    text += "."
-    if stopped_at is not None:
-        text += (f" All-or-nothing stopped at line {stopped_at}: it no longer passes the checks (the catalog "
-                 "changed since the check). Fix it and import the file again; the rows made are not made twice.")
-    return text[:500]
+        outcome.nothing_because = ("Nothing was imported: some of these sales were made meanwhile by another import. "
+                                   "Upload the file again: they will show as already imported.")
+        return
+    outcome.imported = len(todo)
 
 
 def _audit(session: Session, actor: str, actor_id: Optional[int], import_id: int, after: dict[str, Any]) -> None:
