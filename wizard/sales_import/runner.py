@@ -43,6 +43,26 @@ FRESH_EVERY = 500
 log = logging.getLogger(__name__)
 
 
+def begin(app: Flask, filename: str, plans: str, started_by: str, sheet: columns.Sheet) -> int:
+    """Record a file read by `columns.read` (its text encrypted), to be checked; answer its id."""
+    with db.sessionmaker(app)() as session:
+        record = SalesImport(filename=filename.replace("\\", "/").rsplit("/", 1)[-1][-255:] or "sales.csv",
+                             plans=plans, started_by=started_by, rows_total=len(sheet.rows) + len(sheet.unreadable),
+                             content=app.extensions["cipher"].encrypt(sheet.text))
+        session.add(record)
+        session.commit()
+        return record.id
+
+
+def claim(app: Flask, import_id: int, mode: str, actor: str) -> bool:
+    """Mark a checked file as importing in `mode`: true once, whoever asks twice at the same time."""
+    with db.sessionmaker(app)() as session:
+        claimed = session.execute(update(SalesImport).where(SalesImport.id == import_id, SalesImport.status == CHECKED)
+                                  .values(status=IMPORTING, mode=mode, imported_by=actor, updated_at=utcnow()))
+        session.commit()
+        return claimed.rowcount == 1  # type: ignore[attr-defined,no-any-return]
+
+
 def _record(app: Flask, import_id: int, **values: Any) -> None:
     """Write progress or the result, in its own transaction."""
     values["updated_at"] = utcnow()

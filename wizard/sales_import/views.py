@@ -29,7 +29,7 @@ from wizard.core.models import utcnow
 from wizard.core.request_limits import accepts_upload
 
 from . import columns, runner
-from .models import ALL, CHECKED, CHECKING, DISCARDED, IMPORTING, RUNNING, VALID, SalesImport
+from .models import ALL, CHECKED, CHECKING, DISCARDED, RUNNING, VALID, SalesImport
 from .rows import PLANS
 
 TEMPLATE = "admin/sales_imports/import.html"
@@ -124,30 +124,19 @@ def view_of(record: SalesImport, form: ImportForm) -> dict[str, Any]:
 def start_check(app: Flask, form: UploadForm) -> int:
     """Keep the file (encrypted) on a new record and check it in a thread; answer the record's id."""
     member = staff()
-    sheet = form.sheet
-    assert sheet is not None  # nosec B101: validated
-    with db.sessionmaker(app)() as session:
-        record = SalesImport(filename=(form.file.data.filename or "sales.csv").rsplit("/", 1)[-1][-255:],
-                             plans=form.plans.data, started_by=member.email if member else "admin",
-                             rows_total=len(sheet.rows) + len(sheet.unreadable),
-                             content=app.extensions["cipher"].encrypt(sheet.text))
-        session.add(record)
-        session.commit()
-        import_id = record.id
+    assert form.sheet is not None  # nosec B101: validated
+    import_id = runner.begin(app, form.file.data.filename or "", form.plans.data,
+                             member.email if member else "admin", form.sheet)
     run_in_background(app, f"sales-check-{import_id}", lambda: runner.check(app, import_id))
     return import_id
 
 
 def start_import(app: Flask, record: SalesImport, mode: str) -> None:
-    """Claim the checked record for importing (once, whoever asks twice) and import it in a thread."""
+    """Import the checked file in a thread (once, whoever asks twice)."""
     member = staff()
     actor, actor_id = (member.email, member.id) if member else ("admin", None)
-    claimed = db.session.execute(update(SalesImport).where(SalesImport.id == record.id, SalesImport.status == CHECKED)
-                                 .values(status=IMPORTING, mode=mode, imported_by=actor, updated_at=utcnow()))
-    db.session.commit()
-    if claimed.rowcount == 1:  # type: ignore[attr-defined]
+    if runner.claim(app, record.id, mode, actor):
         run_in_background(app, f"sales-import-{record.id}", lambda: runner.run_import(app, record.id, actor, actor_id))
-
 
 
 @bp.route("/sales-imports/<int:import_id>/discard", methods=["POST"])
