@@ -84,6 +84,8 @@ def sale_of(line: int, row: Mapping[str, str], plans: str,
             errors["partner"] = [f"No partner (affiliate) has the code {partner[:32]}."]
         elif not affiliate.active:
             errors["partner"] = [f"The partner {partner} is closed: its sales cannot be imported."]
+        else:
+            partner = affiliate.code
     elif plans == "partner":
         errors["partner"] = ["This file's sales are on their partner's plans: give the partner's code."]
     fields = {name: row[name] for name in FIELDS if row.get(name)}

@@ -296,6 +296,9 @@ def _all_or_nothing(todo: list[Sale], plans: str, import_id: int, outcome: _Outc
     """Every sale in one transaction (`service.store` leaves the commit to its caller): a sale refused
     now (the catalog changed since the check) or made meanwhile by another import rolls all back."""
     supplier = current_app.config["SUPPLIER_NAME"]
+    # SQLite has one writer: this transaction's, until its commit; the progress (another
+    # connection) would wait for it and fail. There the page shows the rows once they are saved.
+    live = db.session.get_bind().dialect.name != "sqlite"
     sale: Optional[Sale] = None
     try:
         for sale in todo:
@@ -304,7 +307,8 @@ def _all_or_nothing(todo: list[Sale], plans: str, import_id: int, outcome: _Outc
             answers = service.check(sale.fields, source)
             service.store(service.context(answers, source), source, consent, sale.submission_key, supplier)
             outcome.done += 1
-            progress(outcome.done)
+            if live:
+                progress(outcome.done)
         db.session.commit()
     except (service.Invalid, service.NotReady) as exc:
         db.session.rollback()

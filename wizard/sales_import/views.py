@@ -98,13 +98,14 @@ def sales_import_start(import_id: int) -> Response | Page:
     """Import a checked file as chosen; all-or-nothing is refused while any row has a problem."""
     record = db.session.get(SalesImport, import_id) or abort(404)
     form = ImportForm()
-    if form.validate_on_submit() and form.mode.data == ALL and record.rows_invalid:
-        form.mode.errors = [f"All or nothing imports nothing while any row has a problem, and "
-                            f"{record.rows_invalid:,} {'row has' if record.rows_invalid == 1 else 'rows have'} one. "
-                            "Fix them and upload the file again, or import the valid rows only."]
-    elif form.validate_on_submit():
-        start_import(current_app._get_current_object(), record, form.mode.data)  # type: ignore[attr-defined]
-        return redirect(url_for("admin.sales_import", import_id=import_id), 303)
+    if form.validate_on_submit():
+        if form.mode.data == ALL and record.rows_invalid:
+            form.mode.errors = [f"All or nothing imports nothing while any row has a problem, and {record.rows_invalid:,} "
+                                f"{'row has' if record.rows_invalid == 1 else 'rows have'} one. Fix them and upload "
+                                "the file again, or import the valid rows only."]
+        else:
+            start_import(current_app._get_current_object(), record, form.mode.data)  # type: ignore[attr-defined]
+            return redirect(url_for("admin.sales_import", import_id=import_id), 303)
     return form_page(TEMPLATE, form, title=f"Sales file {record.filename}", **view_of(record, form))
 
 
