@@ -4,6 +4,7 @@ not sales files are refused plainly; 10,000 rows with mistakes mixed in."""
 from __future__ import annotations
 
 import codecs
+import html as markup
 import io
 import re
 import time
@@ -59,13 +60,13 @@ def imported(app, admin, location: str, mode: str) -> str:
 
 def text(html: str) -> str:
     """The page's words, tags dropped and white space collapsed."""
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).replace(" .", ".").strip()
+    return markup.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).replace(" .", ".").strip())
 
 
 def problems(html: str) -> list[tuple[str, str, str]]:
     """(line, column, problem) of the problems table."""
     table = html.split('id="problems"', 1)[1].split("</table>", 1)[0]
-    return [(line, re.sub(r"<[^>]+>", "", column), message) for line, column, message in re.findall(
+    return [(line, re.sub(r"<[^>]+>", "", column), markup.unescape(message)) for line, column, message in re.findall(
         r'<tr><th scope="row" class="num">(\d+)</th><td>(.*?)</td><td>(.*?)</td></tr>', table)]
 
 
