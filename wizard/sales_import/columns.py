@@ -125,7 +125,7 @@ def read(data: bytes, max_rows: int) -> Sheet:
         if error:
             sheet.unreadable.append((line, error))
         elif len(cells) != len(header):
-            sheet.unreadable.append((line, f"This line has {len(cells)} values but the header names {len(header)} columns: "
+            sheet.unreadable.append((line, f"This line has {len(cells)} {'value' if len(cells) == 1 else 'values'} but the header names {len(header)} columns: "
                                            "check for a missing or extra comma, or an unclosed quote."))
         elif any(len(cell) > MAX_CELL for cell in cells):
             sheet.unreadable.append((line, f"This line has a value over {MAX_CELL} characters: an unclosed quote?"))
