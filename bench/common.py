@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import threading
+import urllib.parse
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,3 +35,25 @@ def log(msg: str = "") -> None:
 
 def verdict(ok: bool) -> str:
     return "met" if ok else "MISSED"
+
+
+def create_database(admin_url: str, name: str) -> str:
+    """Create database `name` on the PostgreSQL server of `admin_url`; answer its URL."""
+    import psycopg
+
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name}")
+    parts = urllib.parse.urlsplit(admin_url)
+    return urllib.parse.urlunsplit(parts._replace(path=f"/{name}"))
+
+
+def drop_database(admin_url: str, name: str) -> None:
+    """Drop database `name` (its connections closed); a failure is said, not raised: the server
+    is a throwaway one anyway."""
+    import psycopg
+
+    try:
+        with psycopg.connect(admin_url, autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    except Exception as exc:  # noqa: BLE001
+        log(f"(could not drop {name}: {exc})")

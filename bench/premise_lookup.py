@@ -8,7 +8,11 @@ For each database: a fresh database migrated the production way, a generated FUL
 premises import`, the wizard served by gunicorn with config/gunicorn.conf.py (2 sync workers).
 Then 16 customers at the premise step of ZIP 75201 type real addresses of that ZIP as the
 typeahead sends them: a search (POST /signup/premise/find-address, htmx) each time they pause,
-every third character, the next one 400 ms (htmx's delay) after the answer. Measured twice:
+every third character, the next one 400 ms (htmx's delay) after the answer, give or take a typist's
+rhythm (uniformly 250 to 550 ms: the same load on average), each customer starting at a random
+moment of the first 400 ms. Without that spread the 16 simulated customers stay in lockstep and
+all search in the same millisecond, every time, which 16 real people never do: `--lockstep`
+measures that worst case too. Measured twice:
 alone, and while wrk runs the step mix of bench/run.py (GET plans, GET and POST referral) at
 16 connections on the same server. Latency is what the customer's browser waits for, from the
 request's first byte to the answer's last.
@@ -38,7 +42,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench import premise_extract  # noqa: E402
-from bench.common import BenchError, log  # noqa: E402
+from bench.common import BenchError, create_database, drop_database, log  # noqa: E402
 from bench.http_client import Client, expect  # noqa: E402
 from bench.servers import Server  # noqa: E402
 from bench.throughput import write_mix_script  # noqa: E402
@@ -49,6 +53,7 @@ from tests.helpers import DALLAS_SWITCH, csrf_token  # noqa: E402
 ZIP = "75201"  # DALLAS_SWITCH's ZIP: one utility, so the walk reaches the premise step directly
 TARGETS_MS = {"postgresql": 15.0, "sqlite": 30.0}
 DEBOUNCE_S = 0.4  # hx-trigger="input changed delay:400ms" in templates/signup/_address_lookup.html
+RHYTHM_S = 0.15  # a typist's pause varies by this much either side of the debounce
 HTMX = {"HX-Request": "true"}
 
 
@@ -94,9 +99,10 @@ def addresses(kind: str, url: str, count: int = 400) -> list[str]:
 class Customer(threading.Thread):
     """One customer at the premise step, typing addresses until told to stop."""
 
-    def __init__(self, port: int, typed: list[str], stop: threading.Event):
+    def __init__(self, port: int, typed: list[str], stop: threading.Event, lockstep: bool = False, seed: int = 0):
         super().__init__(daemon=True)
         self.port, self.typed, self.stop_event = port, typed, stop
+        self.lockstep, self.rng = lockstep, random.Random(seed)
         self.samples: list[float] = []
         self.found = self.searches_without_result = 0
         self.errors: list[str] = []
@@ -106,6 +112,8 @@ class Customer(threading.Thread):
             client = Client(self.port)
             page = walk(client, DALLAS_SWITCH, until="premise")
             token = csrf_token(page.text)
+            if not self.lockstep:
+                self.stop_event.wait(self.rng.uniform(0, DEBOUNCE_S))
             for address in self.typed:
                 for end in range(len(address.split(" ", 1)[0]) + 2, len(address) + 3, 3):
                     if self.stop_event.is_set():
@@ -114,7 +122,8 @@ class Customer(threading.Thread):
                                        {"csrf_token": token, "service_line1": address[:end]}, headers=HTMX)
                     expect(resp, 200, "address search")
                     self.samples.append(resp.elapsed * 1000)
-                    self.stop_event.wait(DEBOUNCE_S)
+                    self.stop_event.wait(DEBOUNCE_S if self.lockstep
+                                         else self.rng.uniform(DEBOUNCE_S - RHYTHM_S, DEBOUNCE_S + RHYTHM_S))
                 if address in resp.text:
                     self.found += 1
                 else:
@@ -123,10 +132,10 @@ class Customer(threading.Thread):
             self.errors.append(f"{type(exc).__name__}: {exc}")
 
 
-def customers_typing(port: int, typed: list[str], n: int, seconds: float) -> dict[str, Any]:
+def customers_typing(port: int, typed: list[str], n: int, seconds: float, lockstep: bool = False) -> dict[str, Any]:
     stop = threading.Event()
     chunks = [typed[i::n] for i in range(n)]
-    threads = [Customer(port, chunk, stop) for chunk in chunks]
+    threads = [Customer(port, chunk, stop, lockstep, seed=i) for i, chunk in enumerate(chunks)]
     for t in threads:
         t.start()
     time.sleep(seconds)
@@ -143,16 +152,21 @@ def customers_typing(port: int, typed: list[str], n: int, seconds: float) -> dic
             "errors": errors}
 
 
-def one_database(kind: str, url: str, extract: Path, env: dict[str, str], workdir: Path,
+def one_database(kind: str, url: str, extract: Path | None, env: dict[str, str], workdir: Path,
                  customers: int, seconds: float) -> dict[str, Any]:
+    """Import `extract` into the database at `url` (None: it holds the premises already), then measure."""
     env = {**env, "DATABASE_URL": url}
-    log(f"\n== {kind}: flask --app wsgi db upgrade; premises import --full ({extract.name})")
-    flask(env, "db", "upgrade")
-    started = time.perf_counter()
-    out = flask(env, "premises", "import", "--full", str(extract))
-    imported_s = time.perf_counter() - started
-    log("  " + "\n  ".join(out.strip().splitlines()[-3:]))
-    log(f"  import: {imported_s:.0f} s (FULL, including the CLI's start)")
+    imported_s = None
+    if extract is None:
+        log(f"\n== {kind}: the premises already imported at {urllib.parse.urlsplit(url).path}")
+    else:
+        log(f"\n== {kind}: flask --app wsgi db upgrade; premises import --full ({extract.name})")
+        flask(env, "db", "upgrade")
+        started = time.perf_counter()
+        out = flask(env, "premises", "import", "--full", str(extract))
+        imported_s = time.perf_counter() - started
+        log("  " + "\n  ".join(out.strip().splitlines()[-3:]))
+        log(f"  import: {imported_s:.0f} s (FULL, including the CLI's start)")
     typed = addresses(kind, url)
     server = Server(f"wizard-{kind}", "wsgi:app", env, workdir).start("/healthz")
     try:
@@ -161,6 +175,9 @@ def one_database(kind: str, url: str, extract: Path, env: dict[str, str], workdi
         log(f"  {customers} customers typing at ZIP {ZIP}, {seconds:.0f} s, alone")
         alone = customers_typing(server.port, typed, customers, seconds)
         show(alone)
+        log(f"  the same in lockstep: every customer searches at the same moment ({seconds:.0f} s)")
+        lockstep = customers_typing(server.port, typed, customers, seconds, lockstep=True)
+        show(lockstep)
         drafts = [prepare_draft(server.port, n) for n in range(16)]
         script = workdir / "mix.lua"
         write_mix_script(script, drafts)
@@ -176,7 +193,7 @@ def one_database(kind: str, url: str, extract: Path, env: dict[str, str], workdi
         log(f"  step mix meanwhile: {mix['rps']:.0f} req/s, p50 {mix['p50_ms']:.1f} ms, p99 {mix['p99_ms']:.1f} ms")
     finally:
         server.stop()
-    return {"import_s": imported_s, "alone": alone, "beside_mix": beside, "mix": mix}
+    return {"import_s": imported_s, "alone": alone, "lockstep": lockstep, "beside_mix": beside, "mix": mix}
 
 
 def show(r: dict[str, Any]) -> None:
@@ -194,9 +211,12 @@ def main() -> int:
     parser.add_argument("--customers", type=int, default=16, help="customers typing at once (default 16)")
     parser.add_argument("--seconds", type=float, default=20, help="each measurement (default 20)")
     parser.add_argument("--only", choices=("postgresql", "sqlite"), help="one database only")
+    parser.add_argument("--imported", metavar="DATABASE_URL",
+                        help="measure this database, which holds an imported extract already (no import; "
+                             "e.g. to measure again after a change), instead of new ones")
     args = parser.parse_args()
     admin_url = os.environ.get("TEST_POSTGRES_URL")
-    if not admin_url and args.only != "sqlite":
+    if not admin_url and args.only != "sqlite" and not args.imported:
         log("TEST_POSTGRES_URL is not set: run bench/run.sh, which starts a throwaway PostgreSQL.")
         return 2
 
@@ -212,24 +232,28 @@ def main() -> int:
     dbname = f"wizard_bench_premises_{secrets.token_hex(3)}"
     results: dict[str, Any] = {}
     try:
-        extract = args.extract or generate(args.rows, args.folder)
-        if args.only != "sqlite":
-            import psycopg
-            with psycopg.connect(admin_url, autocommit=True) as conn:
-                conn.execute(f"CREATE DATABASE {dbname}")
-            dsn = urllib.parse.urlunsplit(urllib.parse.urlsplit(admin_url)._replace(path=f"/{dbname}"))
+        if args.imported:
+            kind = "sqlite" if args.imported.startswith("sqlite") else "postgresql"
+            results[kind] = one_database(kind, args.imported, None, env, workdir, args.customers, args.seconds)
+            args.only = "none"
+        extract = None if args.imported else args.extract or generate(args.rows, args.folder)
+        if args.only not in ("sqlite", "none"):
+            dsn = create_database(admin_url, dbname)
             results["postgresql"] = one_database("postgresql", dsn, extract, env, workdir, args.customers,
                                                  args.seconds)
-        if args.only != "postgresql":
+        if args.only not in ("postgresql", "none"):
             results["sqlite"] = one_database("sqlite", f"sqlite:///{workdir / 'wizard.db'}", extract, env, workdir,
                                              args.customers, args.seconds)
         log("\n== Summary (markdown)")
-        log("| Database | Import (FULL) | Lookup p50 / p99 alone | p50 / p99 beside the step mix | Target p99 |")
-        log("|---|---|---|---|---|")
+        log("| Database | Import (FULL) | Lookup p50 / p99 alone | p50 / p99 in lockstep "
+            "| p50 / p99 beside the step mix | Target p99 |")
+        log("|---|---|---|---|---|---|")
         for kind, r in results.items():
-            a, b = r["alone"], r["beside_mix"]
+            a, lock, b = r["alone"], r["lockstep"], r["beside_mix"]
             met = "met" if a["p99_ms"] <= TARGETS_MS[kind] else "MISSED"
-            log(f"| {kind} | {r['import_s']:.0f} s | {a['p50_ms']:.1f} / {a['p99_ms']:.1f} ms | "
+            imported = "–" if r["import_s"] is None else f"{r['import_s']:.0f} s"
+            log(f"| {kind} | {imported} | {a['p50_ms']:.1f} / {a['p99_ms']:.1f} ms | "
+                f"{lock['p50_ms']:.1f} / {lock['p99_ms']:.1f} ms | "
                 f"{b['p50_ms']:.1f} / {b['p99_ms']:.1f} ms | < {TARGETS_MS[kind]:.0f} ms ({met}) |")
         return 0
     except BenchError as exc:
@@ -240,13 +264,8 @@ def main() -> int:
     finally:
         for server in list(Server.running):
             server.stop()
-        if admin_url and args.only != "sqlite":
-            try:
-                import psycopg
-                with psycopg.connect(admin_url, autocommit=True) as conn:
-                    conn.execute(f"DROP DATABASE IF EXISTS {dbname} WITH (FORCE)")
-            except Exception as exc:  # the server is thrown away anyway
-                log(f"(could not drop {dbname}: {exc})")
+        if admin_url and not args.imported and args.only != "sqlite":
+            drop_database(admin_url, dbname)
         shutil.rmtree(workdir, ignore_errors=True)
 
 

@@ -32,7 +32,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.parse
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +39,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench import bytes_served, enrollments, hashing, memory, purge, throughput  # noqa: E402
-from bench.common import CONNECTIONS, STOP, WORKERS, BenchError, log  # noqa: E402
+from bench.common import CONNECTIONS, STOP, WORKERS, BenchError, create_database, drop_database, log  # noqa: E402
 from bench.memory import MemorySampler  # noqa: E402
 from bench.report import machine, print_table, report  # noqa: E402
 from bench.servers import Server, postmaster_pid  # noqa: E402
@@ -75,7 +74,6 @@ def main() -> int:
         log("wrk is not installed: run bench/run.sh, which installs it.")
         return 2
 
-    import psycopg
     from cryptography.fernet import Fernet
 
     def on_term(signum: int, _frame: Any) -> None:
@@ -91,10 +89,7 @@ def main() -> int:
     workdir = Path(tempfile.mkdtemp(prefix="wizard-bench."))
     run_id = secrets.token_hex(3)
     dbname = f"wizard_bench_{run_id}"
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f"CREATE DATABASE {dbname}")
-    parts = urllib.parse.urlsplit(admin_url)
-    dsn = urllib.parse.urlunsplit(parts._replace(path=f"/{dbname}"))
+    dsn = create_database(admin_url, dbname)
     env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "AUTO_MIGRATE", "MAX_REQUESTS")}
     env.update({"DATABASE_URL": dsn, "SECRET_KEY": secrets.token_urlsafe(48),
                 "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(), "BILLING_DRAIN_IN_PROCESS": "0",
@@ -178,11 +173,7 @@ def main() -> int:
     finally:
         for server in list(Server.running):
             server.stop()
-        try:
-            with psycopg.connect(admin_url, autocommit=True) as conn:
-                conn.execute(f"DROP DATABASE IF EXISTS {dbname} WITH (FORCE)")
-        except Exception as exc:  # the server is thrown away anyway
-            log(f"(could not drop {dbname}: {exc})")
+        drop_database(admin_url, dbname)
         if args.keep:
             log(f"Work folder kept: {workdir}")
         else:

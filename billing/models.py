@@ -28,7 +28,10 @@ class Enrollment(Base):
     submission_key: Mapped[str] = mapped_column(String(64), unique=True)
     #: How many times operators resubmitted it after a fix: each resubmission is a new prospect.
     resubmissions: Mapped[int] = mapped_column(default=0, server_default="0")
-    channel: Mapped[str] = mapped_column(String(16))
+    #: web, agent, api or import (wizard.enrollments.service).
+    channel: Mapped[str] = mapped_column(String(16), index=True)
+    #: Who made it on that channel: the agent's staff email, the partner's code, the import and its line.
+    made_by: Mapped[Optional[str]] = mapped_column(String(120))
     customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"), index=True)
     state: Mapped[str] = mapped_column(String(2))
     utility_code: Mapped[str] = mapped_column(String(32))

@@ -116,6 +116,9 @@ class Settings:
     # be asked for (per client address, and per email address asked about).
     PASSWORD_RESET_LIFETIME = dt.timedelta(minutes=_env_int("PASSWORD_RESET_MINUTES", 60))
     RESET_RATE_LIMIT = os.environ.get("RESET_RATE_LIMIT", "5 per minute;20 per hour")
+    # A customer enrolled by an agent, a partner or an import chooses the password from a link
+    # emailed with the login: it waits longer than a reset link, as the email may be read days later.
+    ACCOUNT_WELCOME_LIFETIME = dt.timedelta(days=_env_int("ACCOUNT_WELCOME_DAYS", 7))
 
     # Proxies in front of the app whose X-Forwarded-For/-Proto are trusted (a load balancer: 1).
     # 0 trusts none: the client's address is the connection's, and a customer cannot spoof it.

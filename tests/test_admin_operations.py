@@ -84,6 +84,19 @@ def test_queue_filters_by_status_affiliate_and_market_day(app, ops):
     assert "Rejected</a>: <strong>1</strong>" in counts and "New Enrollment Saved</a>: <strong>1</strong>" in counts
 
 
+def test_queue_filters_by_channel_and_the_detail_says_who_made_it(app, ops):
+    enroll(app, 1)
+    enroll(app, 2, channel="agent", made_by="agent@example.com")
+    enroll(app, 3, channel="import", made_by="import 7 line 12")
+    assert numbers_listed(text(ops.get("/admin/enrollments?channel=agent"))) == ["EN-TEST0002"]
+    assert numbers_listed(text(ops.get("/admin/enrollments?channel=web"))) == ["EN-TEST0001"]
+    listed = text(ops.get("/admin/enrollments"))
+    assert "<td>Agent (Quick Enrollment)</td>" in listed and "<td>Sales import</td>" in listed
+    detail = text(ops.get("/admin/enrollments/EN-TEST0003"))
+    assert "Sales import" in detail and "import 7 line 12" in detail
+    assert "Choose a channel from the list" in text(ops.get("/admin/enrollments?channel=fax"))
+
+
 @pytest.mark.parametrize("query, message", [
     ("status=Lost", "Choose a status from the list, or any status."),
     ("affiliate=NOPE", "Choose an affiliate from the list, direct web sales or any."),

@@ -29,6 +29,11 @@ from .masking import mask_email, mask_name, mask_phone
 DATE_FORMAT = "Enter the date as year-month-day, like 2026-11-30."
 
 
+#: The enrollment channels (wizard.enrollments.service.CHANNELS) as staff read them.
+CHANNEL_NAMES = {"web": "Web wizard", "agent": "Agent (Quick Enrollment)", "api": "Partner API",
+                 "import": "Sales import"}
+
+
 class QueueFilters(SafeForm):
     """Filters of the queue, read from the query string (a GET form: no CSRF)."""
 
@@ -37,6 +42,7 @@ class QueueFilters(SafeForm):
 
     status = SelectField("Status", default="", validate_choice=False)
     affiliate = SelectField("Affiliate", default="", validate_choice=False)
+    channel = SelectField("Channel", default="", validate_choice=False)
     created_from = DateField("Created from", validators=[OptionalDate(DATE_FORMAT)])
     created_to = DateField("Created to", validators=[OptionalDate(DATE_FORMAT)])
     page = IntegerField("Page", default=1, validators=[Optionally()])
@@ -48,6 +54,10 @@ class QueueFilters(SafeForm):
     def validate_affiliate(self, field: SelectField) -> None:
         if field.data not in {value for value, _ in field.choices}:
             raise ValidationError("Choose an affiliate from the list, direct web sales or any.")
+
+    def validate_channel(self, field: SelectField) -> None:
+        if field.data not in {value for value, _ in field.choices}:
+            raise ValidationError("Choose a channel from the list, or any channel.")
 
     def validate_created_to(self, field: DateField) -> None:
         check_order(self.created_from, field, "The end date must be on or after the start date.")

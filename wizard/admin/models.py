@@ -11,7 +11,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from wizard.core.login_sessions import SessionColumns
 from wizard.core.models import Base, utcnow
 
-ROLES = ("marketing", "operations", "admin")
+#: agent: Quick Enrollment of callers (wizard/agents), nothing else of the admin area.
+ROLES = ("marketing", "operations", "agent", "admin")
 
 
 class Staff(UserMixin, Base):

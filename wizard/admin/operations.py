@@ -24,7 +24,7 @@ from wizard.core.extensions import db
 from wizard.signup.attribution import campaign_rows
 
 from .audit import changes
-from .enrollment_forms import CancelForm, CorrectionForm, QueueFilters, apply_correction, correctable
+from .enrollment_forms import CHANNEL_NAMES, CancelForm, CorrectionForm, QueueFilters, apply_correction, correctable
 from .fields import form_page, one_or_404
 from .guard import bp, record, requires
 from .masking import mask_email, mask_identity, mask_phone, masked, short_name
@@ -54,6 +54,7 @@ def _filter_form() -> QueueFilters:
     affiliates = db.session.scalars(select(Affiliate).order_by(Affiliate.name)).all()
     form.affiliate.choices = ([("", "Any"), (DIRECT, "Direct web (no affiliate)")]
                               + [(a.code, a.name) for a in affiliates])
+    form.channel.choices = [("", "Any channel"), *CHANNEL_NAMES.items()]
     return form
 
 
@@ -72,6 +73,8 @@ def _conditions(form: QueueFilters, with_status: bool = True) -> list[ColumnElem
         found.append(Enrollment.affiliate_code.is_(None))
     elif form.affiliate.data:
         found.append(Enrollment.affiliate_code == form.affiliate.data)
+    if form.channel.data:
+        found.append(Enrollment.channel == form.channel.data)
     if form.created_from.data:
         found.append(Enrollment.created_at >= _market_midnight(form.created_from.data))
     if form.created_to.data:
@@ -81,7 +84,7 @@ def _conditions(form: QueueFilters, with_status: bool = True) -> list[ColumnElem
 
 def _query_args(form: QueueFilters, **extra: Any) -> dict[str, Any]:
     """The filters as query arguments, for paging and status links."""
-    args = {"status": form.status.data, "affiliate": form.affiliate.data,
+    args = {"status": form.status.data, "affiliate": form.affiliate.data, "channel": form.channel.data,
             "created_from": form.created_from.data, "created_to": form.created_to.data, **extra}
     return {k: v.isoformat() if isinstance(v, dt.date) else v for k, v in args.items() if v}
 
@@ -89,7 +92,7 @@ def _query_args(form: QueueFilters, **extra: Any) -> dict[str, Any]:
 @bp.get("/enrollments")
 @requires("operations")
 def queue() -> tuple[str, int]:
-    """Enrollments newest first, filtered by status, affiliate and created dates, 50 a page."""
+    """Enrollments newest first, filtered by status, affiliate, channel and created dates, 50 a page."""
     form = _filter_form()
     if not form.validate():
         return render_template("admin/operations/queue.html", title="Enrollments", form=form, rows=[],
@@ -114,7 +117,8 @@ def _helpers() -> dict[str, Any]:
     return {"utility_names": dict(db.session.execute(select(Utility.code, Utility.name)).all()),
             "affiliate_names": dict(db.session.execute(select(Affiliate.code, Affiliate.name)).all()),
             "local_time": local_time, "short_name": short_name, "mask_email": mask_email,
-            "mask_phone": mask_phone, "mask_identity": mask_identity, "campaign_rows": campaign_rows}
+            "mask_phone": mask_phone, "mask_identity": mask_identity, "campaign_rows": campaign_rows,
+            "channel_names": CHANNEL_NAMES}
 
 
 # --- one enrollment ----------------------------------------------------------------------------

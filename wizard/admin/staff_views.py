@@ -28,6 +28,7 @@ from .staff_accounts import StaffError, create_staff, end_all_sessions
 
 ROLE_LABELS = {"marketing": "Marketing: plans, promos and the catalog",
                "operations": "Operations: the enrollment queue",
+               "agent": "Agent: Quick Enrollment of customers on the phone",
                "admin": "Admin: staff accounts and everything else"}
 PASSWORD_HINT = f"At least {PASSWORD_MIN} characters; a few unrelated words are strong and easy to pass on."
 

@@ -5,7 +5,7 @@ import datetime as dt
 import tomllib
 from decimal import Decimal
 from pathlib import Path
-from typing import Optional
+from typing import Optional, Sequence
 
 from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import Session
@@ -77,9 +77,10 @@ def check_promo(session: Session, code: str, today: dt.date,
 
 
 def offered_plans(session: Session, *, state: str, customer_type: str, promo_code: Optional[str],
-                  today: dt.date, channel: str = WEB, utility_code: Optional[str] = None,
+                  today: dt.date, channel: str | Sequence[str] = WEB, utility_code: Optional[str] = None,
                   affiliate_code: Optional[str] = None) -> list[Plan]:
-    """Plans shown on `channel` today to this customer type and utility, plus those the promo unlocks.
+    """Plans shown on `channel` (or on any of several, e.g. an agent's web and agent-only plans)
+    today to this customer type and utility, plus those the promo unlocks.
 
     Filtered in SQL (state, utility, visibility window, availability, promo), so the cost does
     not grow with the size of the catalog; customer types, a short JSON list, are checked here.
@@ -90,7 +91,8 @@ def offered_plans(session: Session, *, state: str, customer_type: str, promo_cod
         if promo is not None:
             unlocked = list(promo.unlocks)
     shown = exists().where(
-        PlanVisibility.plan_code == Plan.code, PlanVisibility.channel == channel,
+        PlanVisibility.plan_code == Plan.code,
+        PlanVisibility.channel.in_([channel] if isinstance(channel, str) else list(channel)),
         or_(PlanVisibility.shown_from.is_(None), PlanVisibility.shown_from <= today),
         or_(PlanVisibility.shown_to.is_(None), PlanVisibility.shown_to >= today))
     query = select(Plan).where(

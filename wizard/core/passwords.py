@@ -10,6 +10,9 @@ from flask import current_app
 #: One real hash per set of argon2 parameters, verified against when the name is unknown, so a
 #: failed sign-in does the same work (one verification, no hashing) whether or not it exists.
 _DUMMY: dict[tuple[int, int, int], str] = {}
+#: The stored hash of a login whose owner has not chosen a password yet (made by an agent, the
+#: API or an import; its owner chooses one from the emailed link). No password matches it.
+UNSET = "!unset"
 
 
 def hasher() -> PasswordHasher:
@@ -36,7 +39,7 @@ def verify_password(password_hash: str | None, password: str) -> bool:
     """True when `password` matches `password_hash`; the same work, and False, when there is none."""
     ph = hasher()
     try:
-        if password_hash is None:
+        if password_hash is None or password_hash == UNSET:  # the same work as a wrong password
             ph.verify(dummy_hash(ph), password)
             return False
         return ph.verify(password_hash, password)

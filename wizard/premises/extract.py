@@ -74,11 +74,10 @@ def tokens(text: str) -> list[str]:
     return _NOT_KEY.sub(" ", text.upper()).split()
 
 
-def address_key(text: str, *, partial: bool = False) -> str:
-    """The normalised form of an address; `partial` leaves the last word as typed (still being typed)."""
-    words = tokens(text)
-    last = len(words) - 1
-    return " ".join(w if (partial and i == last) else ABBREVIATIONS.get(w, w) for i, w in enumerate(words))
+def address_key(text: str) -> str:
+    """The normalised form of an address (words abbreviated as the extract writes them); an address
+    still being typed becomes its prefixes with `typed_keys`."""
+    return " ".join(ABBREVIATIONS.get(w, w) for w in tokens(text))
 
 
 def typed_keys(text: str) -> list[str]:

@@ -17,10 +17,10 @@ from wizard.core.extensions import db
 from wizard.core.rendering import wants_partial
 
 from . import address_lookup as lookup
-from . import attribution, drafts, funnel, journey
+from . import drafts, journey
 from .context import DraftContext
 from .steps import BY_SLUG, STEPS, reconcile
-from .views import bp, step_url, typed_input
+from .views import bp, go_on, step_url, typed_input
 
 #: Where "I can't find my address" leads on each step, and what it says.
 MANUAL = {"utility": ("utility-0", "choose the utility below."),
@@ -31,8 +31,11 @@ def _changing() -> dict[str, Any]:
     return {"change": 1} if request.args.get("change") else {}
 
 
-def _open(slug: str) -> tuple[Any, DraftContext, dict[str, str]] | Response:
-    """The draft, its context and what was typed on the step's page; or where to go instead."""
+def _open(slug: str, *, whole_page: bool = True) -> tuple[Any, DraftContext, dict[str, str]] | Response:
+    """The draft, its context and what was typed on the step's page; or where to go instead.
+
+    `whole_page=False` (the typeahead's search, many a second at busy times) reads the one field
+    searched instead of building the step's form: what else was typed is not kept by a search."""
     if slug not in lookup.QUERY_FIELD:
         abort(404)
     draft = drafts.current()
@@ -44,6 +47,9 @@ def _open(slug: str) -> tuple[Any, DraftContext, dict[str, str]] | Response:
         return redirect(step_url(target.slug if target else "review"), 303)
     if not ctx.is_texas:
         abort(404)  # the premise table is ERCOT's: Texas only
+    if not whole_page:
+        field = lookup.QUERY_FIELD[slug]
+        return draft, ctx, {field: request.form.get(field, "")[:200]}
     form = BY_SLUG[slug].form()
     form.prepare(ctx)
     return draft, ctx, typed_input(form)
@@ -56,12 +62,13 @@ def _back_to(slug: str) -> Response:
 @bp.post("/<slug>/find-address")
 def find_address(slug: str) -> Response:
     """Search the ZIP's premises for the street address typed on the utility or premise step."""
-    opened = _open(slug)
+    partial = wants_partial()
+    opened = _open(slug, whole_page=not partial)
     if isinstance(opened, Response):
         return opened
     draft, ctx, typed = opened
     allowed = lookup.within_rate_limit()
-    if wants_partial():
+    if partial:
         state = lookup.PageState(results=lookup.search(ctx, typed.get(lookup.QUERY_FIELD[slug], ""))) if allowed \
             else lookup.PageState(problem=lookup.Problem("rate_limited", lookup.RATE_LIMITED))
         anchor, text = MANUAL[slug]
@@ -105,14 +112,7 @@ def _go_on(draft: Any, ctx: DraftContext, answers: dict[str, Any], pick: lookup.
     notice = lookup.move_in_notice(pick)
     if slug == "utility":
         flash(f"{pick.label} is served by {pick.utility.name}." + (f" {notice}" if notice else ""), "success")
-        if request.args.get("change"):
-            target = journey.first_unanswered(STEPS, answers)
-        else:
-            target = journey.next_step(STEPS, answers, slug)
-        funnel.record(db.session, draft.id, target.slug if target else "review", answers.get("affiliate"),
-                      attribution.sub_id(answers))
-        drafts.save(draft, answers)
-        return redirect(step_url(target.slug if target else "review"), 303)
+        return go_on(draft, answers, slug)
     url = step_url("premise", **_changing())
     if ctx.utility is not None and pick.utility.code != ctx.utility.code:
         if "plan" in answers:

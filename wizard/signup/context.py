@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 from functools import cached_property
-from typing import Any, Mapping, Optional
+from typing import Any, Mapping, Optional, Sequence
 
 from sqlalchemy.orm import Session
 
@@ -16,11 +16,14 @@ from wizard.core import dates
 class DraftContext:
     """Read-only view of one draft for one request; catalog lookups are made once."""
 
-    def __init__(self, answers: Mapping[str, Any], session: Session, today: dt.date):
-        """Wrap `answers` (stored draft answers) and the database session."""
+    def __init__(self, answers: Mapping[str, Any], session: Session, today: dt.date,
+                 plan_channels: Optional[Sequence[str]] = None):
+        """Wrap `answers` (stored draft answers) and the database session. `plan_channels`: the
+        plan sets offered (default: the web's, or the draft's affiliate's)."""
         self.answers = answers
         self.session = session
         self.today = today
+        self.plan_channels = plan_channels
 
     @cached_property
     def state(self) -> Optional[State]:
@@ -64,7 +67,7 @@ class DraftContext:
         return catalog.offered_plans(self.session, state=self.state.code,
                                      customer_type=self.answers["customer_type"],
                                      promo_code=self.answers.get("promo") or None, today=self.today,
-                                     channel=catalog.channel_for(self.affiliate_code),
+                                     channel=self.plan_channels or catalog.channel_for(self.affiliate_code),
                                      utility_code=self.answers.get("utility"),
                                      affiliate_code=self.affiliate_code)
 

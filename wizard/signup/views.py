@@ -123,6 +123,12 @@ def step(slug: str) -> Response:
     if slug == "zip" and not answers["utilities"]:
         drafts.save(draft, answers)
         return redirect(url_for(".not_served"), 303)
+    return go_on(draft, answers, slug)
+
+
+def go_on(draft: Draft, answers: dict[str, Any], slug: str) -> Response:
+    """Save the answers of step `slug` and go on: to the next step, or to the first unanswered one
+    after changing an answer from the review page."""
     if request.args.get("change"):
         target = journey.first_unanswered(STEPS, answers)
     else:
