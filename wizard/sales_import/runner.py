@@ -102,8 +102,8 @@ def _existing(keys: list[str]) -> dict[str, str]:
     found: dict[str, str] = {}
     for start in range(0, len(keys), 500):
         chunk = keys[start:start + 500]
-        found.update(db.session.execute(select(Enrollment.submission_key, Enrollment.number)
-                                        .where(Enrollment.submission_key.in_(chunk))).tuples().all())
+        found.update((key, number) for key, number in db.session.execute(
+            select(Enrollment.submission_key, Enrollment.number).where(Enrollment.submission_key.in_(chunk))))
     return found
 
 
@@ -115,9 +115,15 @@ def _problems(line: int, errors: dict[str, list[str]]) -> list[dict[str, Any]]:
             for message in messages]
 
 
-def check(app: Flask, import_id: int) -> None:
+def _context(app: Flask, site: Optional[str]) -> Any:
+    """The thread's app context; with `site` (the host staff uploaded on) a request context on it, so
+    the new customers' emailed links are built as a request's would be when SITE_URL is not set."""
+    return app.test_request_context("/", base_url=site) if site else app.app_context()
+
+
+def check(app: Flask, import_id: int, site: Optional[str] = None) -> None:
     """Check every row of the import's file; the record ends `checked` (or failed, logged)."""
-    with app.app_context():
+    with _context(app, site):
         try:
             _check(app, import_id)
         except Exception:
@@ -179,9 +185,9 @@ def check_summary(total: int, invalid: int, already: int) -> str:
     return text + "."
 
 
-def run_import(app: Flask, import_id: int, actor: str, actor_id: Optional[int]) -> None:
-    """Import the checked rows (the record is `importing`, its mode chosen); it ends done, refused or failed."""
-    with app.app_context():
+def run_import(app: Flask, import_id: int, actor: str, actor_id: Optional[int], site: Optional[str] = None) -> None:
+    """Import the checked rows (the record is `importing`, its mode chosen); it ends done or failed."""
+    with _context(app, site):
         try:
             _import(app, import_id, actor, actor_id)
         except Exception:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from flask import Flask, abort, current_app, redirect, url_for
+from flask import Flask, abort, current_app, redirect, request, url_for
 from flask_wtf.file import FileField
 from sqlalchemy import select, update
 from werkzeug.wrappers import Response
@@ -106,7 +106,9 @@ def sales_import_start(import_id: int) -> Response | Page:
         else:
             start_import(current_app._get_current_object(), record, form.mode.data)  # type: ignore[attr-defined]
             return redirect(url_for("admin.sales_import", import_id=import_id), 303)
-    return form_page(TEMPLATE, form, title=f"Sales file {record.filename}", **view_of(record, form))
+    context = view_of(record, form)
+    del context["form"]
+    return form_page(TEMPLATE, form, title=f"Sales file {record.filename}", **context)
 
 
 def view_of(record: SalesImport, form: ImportForm) -> dict[str, Any]:
@@ -128,7 +130,8 @@ def start_check(app: Flask, form: UploadForm) -> int:
     assert form.sheet is not None  # nosec B101: validated
     import_id = runner.begin(app, form.file.data.filename or "", form.plans.data,
                              member.email if member else "admin", form.sheet)
-    run_in_background(app, f"sales-check-{import_id}", lambda: runner.check(app, import_id))
+    site = request.host_url
+    run_in_background(app, f"sales-check-{import_id}", lambda: runner.check(app, import_id, site))
     return import_id
 
 
@@ -136,8 +139,10 @@ def start_import(app: Flask, record: SalesImport, mode: str) -> None:
     """Import the checked file in a thread (once, whoever asks twice)."""
     member = staff()
     actor, actor_id = (member.email, member.id) if member else ("admin", None)
-    if runner.claim(app, record.id, mode, actor):
-        run_in_background(app, f"sales-import-{record.id}", lambda: runner.run_import(app, record.id, actor, actor_id))
+    import_id, site = record.id, request.host_url
+    if runner.claim(app, import_id, mode, actor):
+        run_in_background(app, f"sales-import-{import_id}",
+                          lambda: runner.run_import(app, import_id, actor, actor_id, site))
 
 
 @bp.route("/sales-imports/<int:import_id>/discard", methods=["POST"])
