@@ -11,6 +11,8 @@ import time
 
 import pytest
 from sqlalchemy import func, select
+from werkzeug.datastructures import FileStorage
+from werkzeug.test import encode_multipart
 
 from billing.models import Enrollment, OutboxItem
 from wizard.admin.models import AuditEntry
@@ -31,8 +33,13 @@ def csv_bytes(rows: list[dict[str, str]], columns=COLUMNS, delimiter: str = ",")
 
 
 def upload(admin, content: bytes, name: str = "sales.csv", plans: str = "web"):
-    return admin.post("/admin/sales-imports", {"file": (io.BytesIO(content), name), "plans": plans},
-                      content_type="multipart/form-data")
+    if not admin._token:
+        admin.get("/admin/")
+    # Encoded here, in memory: the test client spools a body over 500 KB to a temporary file it never closes.
+    boundary, body = encode_multipart({"csrf_token": admin._token, "plans": plans,
+                                       "file": FileStorage(io.BytesIO(content), name, content_type="text/csv")})
+    return admin.client.post("/admin/sales-imports", data=body,
+                             content_type=f"multipart/form-data; boundary={boundary}")
 
 
 def page_after(app, admin, location: str) -> str:
