@@ -135,6 +135,10 @@ class Settings:
     #: Address searches (and choices) per client address: a customer types a few, a typeahead
     #: sends one per pause in typing; a scraper of the premise table gets 8 premises a search.
     PREMISE_SEARCH_RATE_LIMIT = os.environ.get("PREMISE_SEARCH_RATE_LIMIT", "30 per minute;300 per hour")
+    #: Requests per partner API key (every endpoint of /api/v1/ counts; over it: 429 with Retry-After).
+    API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "60 per minute;2000 per hour")
+    #: How long the API keeps a POST's answer for replays under its Idempotency-Key.
+    API_IDEMPOTENCY_HOURS = _env_int("API_IDEMPOTENCY_HOURS", 72)
 
     # The embedded wizard: its own cookie (path /embed/, SameSite=None; Secure; Partitioned), whose
     # signed value the embedded pages also carry for browsers that store no cookie in an iframe.
@@ -163,6 +167,10 @@ class Settings:
     FINISH_LATER_RATE_LIMIT = os.environ.get("FINISH_LATER_RATE_LIMIT", "5 per minute;20 per hour")
     #: Largest plan document upload.
     MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
+    #: Largest signed contract an agent uploads with a Quick Enrollment (a scanned PDF), and
+    #: where contracts are kept (default: the instance folder's signed-contracts/).
+    SIGNED_CONTRACT_BYTES = _env_int("SIGNED_CONTRACT_MB", 10) * 1024 * 1024
+    SIGNED_CONTRACT_DIR = os.environ.get("SIGNED_CONTRACT_DIR") or None
     #: Largest request on the admin's upload pages (a ZIP map of every US ZIP is about 1 MB).
     MAX_UPLOAD_BYTES = 16 * 1024 * 1024
     #: Largest premise extract uploaded in the admin (ERCOT's FULL files come zipped, ~100 MB for the

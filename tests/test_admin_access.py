@@ -1,4 +1,5 @@
-"""Every admin route checks sign-in and role on the server, for every method it accepts."""
+"""Every admin route (and the agents' Quick Enrollment under /admin/agent/) checks sign-in and
+role on the server, for every method it accepts."""
 from __future__ import annotations
 
 import re
@@ -12,7 +13,7 @@ from wizard.core.extensions import db
 
 from .admin_helpers import AdminClient, signed_in
 
-ROLES = ("marketing", "operations", "admin")
+ROLES = ("marketing", "operations", "agent", "admin")
 
 
 def _admin_routes() -> list[tuple[str, str, str]]:
@@ -21,7 +22,7 @@ def _admin_routes() -> list[tuple[str, str, str]]:
                       "DATABASE_URL": "sqlite://", "AUTO_MIGRATE": False})
     routes = []
     for rule in app.url_map.iter_rules():
-        if not rule.endpoint.startswith("admin.") or rule.endpoint in PUBLIC:
+        if not rule.endpoint.startswith(("admin.", "agents.")) or rule.endpoint in PUBLIC:
             continue
         path = re.sub(r"<(?:int:)?[^>]+>", lambda m: "999999" if m.group(0).startswith("<int:") else "NOPE", rule.rule)
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):

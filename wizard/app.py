@@ -18,8 +18,9 @@ import billing
 from wizard.core.extensions import compress, csrf, db, htmx, limiter, login_manager
 from wizard.core.rendering import render_page
 from wizard.core.request_limits import SizedRequest
-from wizard.core.sessions import AreaSessionInterface, in_admin
+from wizard.core.sessions import AreaSessionInterface, in_admin, in_api
 
+from .api import problems as api_problems
 from .core import assets, background, cli, filters
 from .embed import frames
 from .mail.links import site_url_problem
@@ -150,7 +151,8 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """The wizard, My Account and plan documents."""
-    from . import admin
+    from . import admin, agents
+    from .api import views as api
     from .account import recovery  # noqa: F401  its routes on account.bp
     from .account import views as account
     from .catalog import documents
@@ -170,7 +172,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(account.bp)
     app.register_blueprint(documents.bp)
     app.register_blueprint(admin.blueprint())
+    app.register_blueprint(agents.blueprint())
     app.register_blueprint(dev_mail.bp)
+    app.register_blueprint(api.bp)
     app.add_url_rule("/", "index", lambda: redirect(url_for("signup.start")))
 
 
@@ -219,6 +223,8 @@ def register_errorhandlers(app: Flask) -> None:
         elif not isinstance(error, HTTPException):
             app.logger.error("unexpected error on %s %s", request.method, request.path, exc_info=error)
         _roll_back()  # a failed flush leaves the session unusable: the page below reads the database
+        if in_api():  # partners' scripts read problem details (RFC 9457), not pages
+            return api_problems.from_http(error)
         if in_admin():
             title, text = ADMIN_ERROR_TEXT[code]
             return make_response(render_template("admin/error.html", title=title, heading=title, text=text), code)

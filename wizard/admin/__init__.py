@@ -18,6 +18,7 @@ def blueprint() -> Blueprint:
     from . import (  # noqa: F401  each module registers its routes
         acknowledgements,
         affiliates,
+        api_keys,
         auth,
         catalog_settings,
         markets,

@@ -33,6 +33,7 @@ NAV: list[tuple[str, str, tuple[str, ...]]] = [
     ("admin.sales_imports", "Sales imports", ("operations",)),
     ("admin.premises", "Premises", ("marketing", "operations")),
     ("admin.funnel", "Funnel report", ("marketing", "operations")),
+    ("admin.api_keys", "API keys", ("admin",)),
     ("admin.audit_log", "Audit log", ("admin",)),
     ("admin.staff_list", "Staff", ("admin",)),
 ]

@@ -133,3 +133,6 @@ def register(app: Flask) -> None:
     from wizard.premises.cli import premises_cli
 
     app.cli.add_command(premises_cli)
+    from wizard.api.cli import api_cli
+
+    app.cli.add_command(api_cli)

@@ -9,7 +9,7 @@ from wtforms.fields.choices import SelectChoice
 _CONTROL = dict.fromkeys(c for c in range(32) if c not in (9, 10, 13))
 
 
-def _no_control_characters(value: Any) -> Any:
+def no_control_characters(value: Any) -> Any:
     """Drop NUL and other control characters: never meaningful, and PostgreSQL refuses NUL."""
     return value.translate(_CONTROL) if isinstance(value, str) else value
 
@@ -23,7 +23,7 @@ class SafeForm(FlaskForm):
         def bind_field(self, form: Any, unbound_field: Any, options: dict[str, Any]) -> Any:
             # A new list for each bound field: the unbound field is the form class's, shared by every
             # request (changing its kwargs added one more filter to every field on every request).
-            filters = [_no_control_characters, *unbound_field.kwargs.get("filters", ())]
+            filters = [no_control_characters, *unbound_field.kwargs.get("filters", ())]
             return unbound_field.bind(form=form, filters=filters, **options)
 
 

@@ -20,6 +20,7 @@ from werkzeug.wrappers import Response
 
 ADMIN_PREFIX = "/admin"
 EMBED_PREFIX = "/embed/"
+API_PREFIX = "/api/"
 #: Where an embedded page sends its session when the browser kept no cookie.
 EMBED_SESSION_FIELD = "embed_session"
 EMBED_SESSION_HEADER = "X-Embed-Session"
@@ -28,6 +29,11 @@ EMBED_SESSION_HEADER = "X-Embed-Session"
 def in_admin() -> bool:
     """Whether the current request belongs to the admin area."""
     return has_request_context() and (request.path == ADMIN_PREFIX or request.path.startswith(ADMIN_PREFIX + "/"))
+
+
+def in_api() -> bool:
+    """Whether the current request belongs to the partners' API (keys, never cookies)."""
+    return has_request_context() and request.path.startswith(API_PREFIX)
 
 
 def in_embed() -> bool:
@@ -102,6 +108,9 @@ class AreaSessionInterface(SecureCookieSessionInterface):
         # Flask adds because Flask-Login reads the session after every request), so shared caches
         # and CDNs may keep it.
         if has_request_context() and request.endpoint == "static":
+            return
+        # The API authenticates by key: a cookie would be a second, forgeable identity.
+        if in_api():
             return
         super().save_session(app, session, response)
 

@@ -338,6 +338,8 @@ def _consent(ctx: DraftContext, source: Source, consent: Consent, supplier: str)
     """The evidence kept: how, when, by whom, and every statement's exact text and version."""
     p = ctx.plan
     at = consent.made_at or utcnow()
+    if at.tzinfo is not None:  # stored as naive UTC, as every time of the product is
+        at = at.astimezone(dt.UTC).replace(tzinfo=None)
     record: dict[str, Any] = {
         "method": consent.method, "channel": source.channel, "at": at.isoformat(timespec="seconds") + "Z",
         "ip": consent.ip, "user_agent": consent.user_agent[:400],

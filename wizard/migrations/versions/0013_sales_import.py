@@ -1,14 +1,14 @@
 """Sales Importer: the record of each uploaded sales file (who, when, counts, status, problems by line)
 
 Revision ID: 0013
-Revises: 0011 (0012 once the enrollment API's migration is merged before it)
+Revises: 0012
 Create Date: 2026-12-06 19:00:00.000000
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0013'
-down_revision = '0011'
+down_revision = '0012'
 branch_labels = None
 depends_on = None
 
