@@ -176,6 +176,10 @@ class Settings:
     #: Largest premise extract uploaded in the admin (ERCOT's FULL files come zipped, ~100 MB for the
     #: largest TDSP); bigger files go through `flask --app wsgi premises import`.
     PREMISE_UPLOAD_BYTES = _env_int("PREMISE_UPLOAD_MB", 512) * 1024 * 1024
+    #: Largest sales file uploaded to the Sales Importer (10,000 sales are about 3 MB), and most sales
+    #: in one file: the file waits, encrypted, in the database between its check and its import.
+    SALES_IMPORT_UPLOAD_BYTES = _env_int("SALES_IMPORT_UPLOAD_MB", 20) * 1024 * 1024
+    SALES_IMPORT_MAX_ROWS = _env_int("SALES_IMPORT_MAX_ROWS", 50_000)
     #: Largest request anywhere else, and largest form field: every form is a few KB.
     MAX_CONTENT_LENGTH = 256 * 1024
     MAX_FORM_MEMORY_SIZE = 128 * 1024  # above the multipart parser's 64 KiB chunk: uploads stream through

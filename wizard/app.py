@@ -21,7 +21,7 @@ from wizard.core.request_limits import SizedRequest
 from wizard.core.sessions import AreaSessionInterface, in_admin, in_api
 
 from .api import problems as api_problems
-from .core import assets, cli, filters
+from .core import assets, background, cli, filters
 from .embed import frames
 from .mail.links import site_url_problem
 
@@ -203,7 +203,8 @@ ADMIN_ERROR_TEXT = {
     429: ("Too many attempts", "You have tried this too many times in a short while. "
           "Wait a minute, then try again."),
     413: ("That is too large", "Nothing was saved. Uploads can be at most 16 MB (plan documents at most "
-          "5 MB, premise extracts 512 MB), other forms far less: go back and send a smaller file or shorter text."),
+          "5 MB, premise extracts 512 MB, sales files 20 MB), other forms far less: go back and send a smaller "
+          "file or shorter text."),
     500: ("Sorry, something went wrong", "Try again in a moment. If it happens again, "
           "tell the team that runs this service what you were doing."),
 }
@@ -312,12 +313,11 @@ def register_background_drain(app: Flask) -> None:
 
 def stop_background(app: Flask, timeout: float = 15) -> None:
     """Stop the embedded default's worker threads (billing and mail) and wait for them to end, and
-    for premise imports started from the admin (they cannot stop half-way: one transaction)."""
+    for imports started from the admin (premises, sales: they are not stopped half-way)."""
     for stop in ("billing_drain_stop", "mail_stop"):
         if stop in app.extensions:
             app.extensions[stop].set()
     for thread in ("billing_drain_thread", "mail_thread"):
         if thread in app.extensions:
             app.extensions[thread].join(timeout=timeout)
-    for running in app.extensions.get("premise_import_threads", []):
-        running.join(timeout=timeout)
+    background.join_all(app, timeout)

@@ -33,6 +33,8 @@ def blueprint() -> Blueprint:
         staff_views,
         zip_upload,
     )
+    from wizard.sales_import import views  # noqa: F401  the Sales Importer's pages
+
     from .guard import bp
 
     return bp

@@ -111,6 +111,23 @@ def whole_number(field: Field, low: int, high: int, message: str) -> int:
     return int(text)
 
 
+# --- uploads ---------------------------------------------------------------------------------
+
+def require_file(field: Field, missing: str, empty: str) -> Any:
+    """The uploaded file of a file field, refused with `missing` when none was chosen and with
+    `empty` when it has no bytes (its stream is left at the start)."""
+    upload = field.data
+    if not upload or not getattr(upload, "filename", ""):
+        raise ValidationError(missing)
+    stream = upload.stream
+    stream.seek(0, 2)
+    size = stream.tell()
+    stream.seek(0)
+    if size == 0:
+        raise ValidationError(empty)
+    return upload
+
+
 # --- rows and pages --------------------------------------------------------------------------
 
 #: No list has this many pages; a larger number would overflow the database's OFFSET (a 500).

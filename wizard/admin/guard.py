@@ -30,6 +30,7 @@ NAV: list[tuple[str, str, tuple[str, ...]]] = [
     ("admin.promos", "Promo codes", ("marketing",)),
     ("admin.catalog_settings", "Catalog settings", ("marketing",)),
     ("admin.queue", "Enrollments", ("operations",)),
+    ("admin.sales_imports", "Sales imports", ("operations",)),
     ("admin.premises", "Premises", ("marketing", "operations")),
     ("admin.funnel", "Funnel report", ("marketing", "operations")),
     ("admin.api_keys", "API keys", ("admin",)),

@@ -1,37 +1,34 @@
 """Premises (marketing and operations): upload ERCOT's ESI ID extract, follow the import, see the result.
 
-The upload is saved in the instance folder and imported by a thread of this process, which
-writes its progress to the PremiseImport record: the progress page (any process, any host) reads
-it, polled by htmx every 2 seconds, or without JavaScript reloaded by a `<meta http-equiv=refresh>`
-inside `<noscript>` (not a script: the Content-Security-Policy does not govern it). The import is
-one transaction: a server restart during it changes nothing, and the page says it stopped.
+The upload is saved in the instance folder and imported by a thread of this process
+(`wizard.core.background`), which writes its progress to the PremiseImport record: the progress page
+(`progress`: any process, any host) reads it, polled by htmx or refreshed without JavaScript. The
+import is one transaction: a server restart during it changes nothing, and the page says it stopped.
 """
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
-from flask import Flask, abort, current_app, make_response, redirect, render_template, url_for
+from flask import Flask, abort, current_app, redirect, url_for
 from flask_wtf.file import FileField
-from jinja2_fragments.flask import render_block
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 from wtforms import RadioField
 from wtforms.validators import ValidationError
 
+from wizard.core.background import run_in_background
 from wizard.core.extensions import db
 from wizard.core.forms import SafeForm, options
-from wizard.core.models import utcnow
-from wizard.core.rendering import wants_partial
 from wizard.core.request_limits import accepts_upload
 from wizard.premises import importer
 from wizard.premises.models import PremiseImport
 
 from .catalog_settings import Page
-from .fields import form_page
+from .fields import form_page, require_file
 from .guard import bp, requires, staff
+from .progress import progress_page, stalled
 
 TEMPLATE = "admin/premises/import.html"
 #: Imports listed on the upload page.
@@ -41,8 +38,6 @@ RECENT = 20
 #: silence is the end of a FULL import (the removals and the commit), well under a minute on
 #: PostgreSQL for a statewide file.
 STALLED_AFTER = dt.timedelta(minutes=10)
-#: htmx's answer that ends the polling (and is still swapped in).
-STOP_POLLING = 286
 
 
 class PremiseUploadForm(SafeForm):
@@ -60,15 +55,8 @@ class PremiseUploadForm(SafeForm):
 
     def validate_file(self, field: FileField) -> None:
         """A file was chosen and it is not empty."""
-        upload = field.data
-        if not upload or not getattr(upload, "filename", ""):
-            raise ValidationError("Choose the extract file: a CSV file, or the ZIP file ERCOT publishes.")
-        stream = upload.stream
-        stream.seek(0, 2)
-        empty = stream.tell() == 0
-        stream.seek(0)
-        if empty:
-            raise ValidationError("The file is empty. Choose the extract file again.")
+        require_file(field, "Choose the extract file: a CSV file, or the ZIP file ERCOT publishes.",
+                     "The file is empty. Choose the extract file again.")
 
     def validate_kind(self, field: RadioField) -> None:
         """From the file name only when the name says which it is."""
@@ -101,21 +89,15 @@ def premises() -> Page:
 def premise_import(import_id: int) -> Response:
     """One import: its progress while it runs (htmx polls it), then what it did."""
     record = db.session.get(PremiseImport, import_id) or abort(404)
-    context = view_of(record)
-    if wants_partial():
-        html = render_block(TEMPLATE, "progress", **context)
-        if not context["running"]:  # the live region tells screen readers once, when it ends
-            html += render_block(TEMPLATE, "outcome", oob=True, **context)
-        return make_response(html, 200 if context["running"] else STOP_POLLING)
-    return make_response(render_template(TEMPLATE, title=f"Import of {record.filename}", **context))
+    return progress_page(TEMPLATE, f"Import of {record.filename}", view_of(record))
 
 
 def view_of(record: PremiseImport) -> dict[str, Any]:
     """What the import page shows of a record."""
-    stalled = record.status == "running" and utcnow() - record.updated_at > STALLED_AFTER
-    running = record.status == "running" and not stalled
+    is_stalled = stalled(record.status == "running", record.updated_at, STALLED_AFTER)
+    running = record.status == "running" and not is_stalled
     percent = min(100, record.bytes_read * 100 // record.bytes_total) if record.bytes_total else 0
-    return {"record": record, "running": running, "stalled": stalled, "percent": percent,
+    return {"record": record, "running": running, "stalled": is_stalled, "percent": percent,
             "unchanged": max(0, record.rows_loaded - record.rows_added - record.rows_changed)}
 
 
@@ -137,22 +119,12 @@ def start_upload(app: Flask, form: PremiseUploadForm) -> int:
         importer.finish(factory, import_id, "failed", f"The upload could not be saved on the server ({exc.strerror}). "
                                                       "Nothing was changed.")
         return import_id
-    run_in_background(app, import_id, path, kind, actor=member.email if member else "admin",
-                      actor_id=member.id if member else None)
-    return import_id
+    actor, actor_id = (member.email, member.id) if member else ("admin", None)
 
-
-def run_in_background(app: Flask, import_id: int, path: Path, kind: str, actor: str,
-                      actor_id: Optional[int]) -> threading.Thread:
-    """Import `path` in a thread; the file is deleted afterwards. `stop_background` waits for it."""
-    def work() -> None:
+    def work() -> None:  # `stop_background` waits for it; the file is deleted afterwards
         try:
             importer.run(db.sessionmaker(app), import_id, path, kind=kind, actor=actor, actor_id=actor_id)
         finally:
             path.unlink(missing_ok=True)
-
-    thread = threading.Thread(target=work, name=f"premise-import-{import_id}")
-    threads = [t for t in app.extensions.get("premise_import_threads", []) if t.is_alive()]
-    app.extensions["premise_import_threads"] = [*threads, thread]
-    thread.start()
-    return thread
+    run_in_background(app, f"premise-import-{import_id}", work)
+    return import_id

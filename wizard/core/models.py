@@ -17,7 +17,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 #: Every module that declares tables, so the metadata is complete once they are imported.
 MODEL_MODULES = ("billing.models", "wizard.catalog.models", "wizard.signup.models",
                  "wizard.account.models", "wizard.admin.models", "wizard.mail.models",
-                 "wizard.premises.models", "wizard.api.models")
+                 "wizard.premises.models", "wizard.api.models", "wizard.sales_import.models")
 
 if TYPE_CHECKING:
     from billing.models import Enrollment

@@ -30,10 +30,11 @@ from typing import IO, Any, Callable, Iterator, Optional
 from sqlalchemy import Connection, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from wizard.core.csv_files import Counted, csv_rows
 from wizard.core.models import utcnow
 
 from . import extract
-from .files import Counted, Refused, csv_rows, open_extract
+from .files import Refused, open_extract
 from .merge import FIELDS, Merged, staging
 from .models import Premise, PremiseImport
 
