@@ -276,9 +276,11 @@ def _already(sale: Sale, number: str) -> dict[str, Any]:
 
 def _one_by_one(todo: list[Sale], plans: str, import_id: int, outcome: _Outcome, progress: _Progress) -> None:
     """Valid rows only: each sale enrolled in its own transaction; one refused is listed and skipped."""
+    documents: service.DocumentMemo = {}  # each plan's PDFs made once for the whole file
     for sale in todo:
         try:
-            result = service.enroll(sale.fields, sale.source(plans, import_id), sale.consent(), sale.submission_key)
+            result = service.enroll(sale.fields, sale.source(plans, import_id), sale.consent(), sale.submission_key,
+                                    documents=documents)
         except service.Invalid as invalid:  # the catalog changed since the check
             db.session.rollback()
             outcome.refused(sale, invalid.errors)
@@ -306,12 +308,14 @@ def _all_or_nothing(todo: list[Sale], plans: str, import_id: int, outcome: _Outc
     # connection) would wait for it and fail. There the page shows the rows once they are saved.
     live = db.session.get_bind().dialect.name != "sqlite"
     sale: Optional[Sale] = None
+    documents: service.DocumentMemo = {}  # each plan's PDFs made once for the whole file
     try:
         for sale in todo:
             source, consent = sale.source(plans, import_id), sale.consent()
             service.check_consent(consent)
             answers = service.check(sale.fields, source)
-            service.store(service.context(answers, source), source, consent, sale.submission_key, supplier)
+            service.store(service.context(answers, source), source, consent, sale.submission_key, supplier,
+                          documents)
             outcome.done += 1
             if live:
                 progress(outcome.done)
