@@ -1,9 +1,11 @@
 """A member of staff using the admin area in their own browser, as the admin e2e tests share it."""
 from __future__ import annotations
 
-from playwright.sync_api import Locator, Page, expect
+from typing import Any, Callable
 
-from tests.admin_helpers import STAFF_PASSWORD
+from playwright.sync_api import BrowserContext, Locator, Page, expect
+
+from tests.admin_helpers import STAFF_PASSWORD, make_staff
 
 from .browser import Camera
 from .server import LiveServer
@@ -14,6 +16,17 @@ class StaffMember:
 
     def __init__(self, page: Page, server: LiveServer, camera: Camera):
         self.page, self.server, self.camera = page, server, camera
+
+    @classmethod
+    def signed_in(cls, server: LiveServer, new_context: Callable[..., BrowserContext], camera: Camera, email: str,
+                  role: str, **context_options: Any) -> Any:
+        """A new member of staff with `role`, in a browser of their own, signed in to the admin area."""
+        make_staff(server.app, email, role)
+        context = new_context(base_url=server.base_url, **context_options)
+        context.set_default_timeout(10_000)
+        member = cls(context.new_page(), server, camera)
+        member.when_i_sign_in(email)
+        return member
 
     def shot(self, label: str) -> None:
         self.page.wait_for_load_state("load")

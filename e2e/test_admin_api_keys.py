@@ -10,7 +10,6 @@ from typing import Callable
 import pytest
 from playwright.sync_api import BrowserContext, expect
 
-from tests.admin_helpers import make_staff
 
 from .browser import Camera
 from .server import LiveServer
@@ -32,11 +31,7 @@ def partner_asks_for_plans(server: LiveServer, key: str) -> tuple[int, dict]:
 
 def test_an_admin_gives_acme_a_key_then_revokes_it(live_server: LiveServer, new_context: Callable[..., BrowserContext],
                                                    camera: Camera) -> None:
-    make_staff(live_server.app, "ada@example.com", "admin")
-    context = new_context(base_url=live_server.base_url)
-    context.set_default_timeout(10_000)
-    ada = StaffMember(context.new_page(), live_server, camera)
-    ada.when_i_sign_in("ada@example.com")
+    ada = StaffMember.signed_in(live_server, new_context, camera, "ada@example.com", "admin")
 
     ada.when_i_go_to("API keys", "Partner API keys")
     expect(ada.page.get_by_text("No API keys yet.")).to_be_visible()

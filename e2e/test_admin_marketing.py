@@ -7,7 +7,6 @@ from typing import Callable
 import pytest
 from playwright.sync_api import BrowserContext, expect
 
-from tests.admin_helpers import make_staff
 
 from .browser import Camera
 from .customer import DALLAS, Customer, market_today
@@ -34,11 +33,7 @@ def test_marketing_hides_a_plan_and_schedules_another_then_a_customer_sees_neith
         live_server: LiveServer, new_context: Callable[..., BrowserContext], camera: Camera,
         open_customer: Callable[..., Customer]) -> None:
     tomorrow = market_today() + dt.timedelta(days=1)
-    make_staff(live_server.app, "mia@example.com", "marketing")
-    context = new_context(base_url=live_server.base_url)
-    context.set_default_timeout(10_000)
-    mia = Marketer(context.new_page(), live_server, camera)
-    mia.when_i_sign_in("mia@example.com")
+    mia = Marketer.signed_in(live_server, new_context, camera, "mia@example.com", "marketing")
 
     # Lone Star Saver 12 stops showing on the web from today (agents still offer it).
     mia.when_i_open_the_plan("SAVER12")

@@ -54,11 +54,7 @@ def test_operations_resubmit_a_rejected_enrollment(customer: Customer, live_serv
     assert drain_once(live_server.app).sent == 1  # dropped for the billing system: awaiting its answer
     reject(live_server, number, "Phone number not in service")
 
-    make_staff(live_server.app, "olga@example.com", "operations")
-    context = new_context(base_url=live_server.base_url)
-    context.set_default_timeout(10_000)
-    olga = Operator(context.new_page(), live_server, camera)
-    olga.when_i_sign_in("olga@example.com")
+    olga = Operator.signed_in(live_server, new_context, camera, "olga@example.com", "operations")
     olga.when_i_open_the_queue_filtered_to("Rejected")
     row = olga.page.get_by_role("row").filter(has_text=number)
     expect(row).to_contain_text("Ana G.")

@@ -6,7 +6,6 @@ from typing import Callable
 import pytest
 from playwright.sync_api import BrowserContext, expect
 
-from tests.admin_helpers import make_staff
 
 from .browser import Camera
 from .customer import Customer
@@ -30,11 +29,7 @@ def test_admin_reads_the_funnel_and_finds_a_change_in_the_audit_log(
     via_affiliate.open("/signup/via/ACME")
     via_affiliate.when_i_enter_my_zip("75201")
 
-    make_staff(live_server.app, "root@example.com", "admin")
-    context = new_context(base_url=live_server.base_url)
-    context.set_default_timeout(10_000)
-    ada = StaffMember(context.new_page(), live_server, camera)
-    ada.when_i_sign_in("root@example.com")
+    ada = StaffMember.signed_in(live_server, new_context, camera, "root@example.com", "admin")
 
     ada.when_i_go_to("Funnel report", "Funnel report")
     ada.shot("funnel")

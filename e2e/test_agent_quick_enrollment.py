@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import BrowserContext, expect
 
 from tests.admin_helpers import STAFF_PASSWORD, make_staff
-from tests.billing_fixtures import StandInProcess, wait_for
+from tests.billing_fixtures import StandInProcess, live_billing_settings, wait_for
 from tests.mail_helpers import deliver_mail, mailbox, text_of
 
 from .browser import Camera
@@ -33,9 +33,7 @@ def standin():
 @pytest.fixture
 def server_settings(standin):
     """Web-service billing with the worker thread in the server, as the README's demo runs it."""
-    return {"BILLING_ADAPTER": "web_service", "BILLING_URL": standin.url, "BILLING_DRAIN_IN_PROCESS": True,
-            "BILLING_DRAIN_INTERVAL": 0.2, "BILLING_POLL_INTERVAL": 0.5, "BILLING_CONNECT_TIMEOUT": 1,
-            "BILLING_BACKOFF_BASE": 0.05, "BILLING_BACKOFF_CAP": 0.2}
+    return live_billing_settings(standin.url)
 
 
 class Agent(StaffMember):
@@ -76,12 +74,8 @@ class Agent(StaffMember):
 
 def test_an_agent_enrolls_a_caller_on_the_phone(live_server: LiveServer, new_context: Callable[..., BrowserContext],
                                                 camera: Camera, standin) -> None:
-    make_staff(live_server.app, "alex@example.com", "agent")
-    context = new_context(base_url=live_server.base_url)
-    context.set_default_timeout(10_000)
-    alex = Agent(context.new_page(), live_server, camera)
+    alex = Agent.signed_in(live_server, new_context, camera, "alex@example.com", "agent")
     page = alex.page
-    alex.when_i_sign_in("alex@example.com")
 
     # The menu leads to the screen.
     alex.tab_to(lambda e: e["tag"] == "A" and e["text"] == "Quick Enrollment")

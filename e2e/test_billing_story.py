@@ -6,7 +6,7 @@ import dataclasses
 import pytest
 from playwright.sync_api import expect
 
-from tests.billing_fixtures import StandInProcess
+from tests.billing_fixtures import StandInProcess, live_billing_settings
 
 from .customer import Customer, Person, Premise
 
@@ -23,9 +23,7 @@ def standin():
 @pytest.fixture
 def server_settings(standin):
     """The app as the README's demo runs it: web-service billing, a worker thread in the server."""
-    return {"BILLING_ADAPTER": "web_service", "BILLING_URL": standin.url, "BILLING_DRAIN_IN_PROCESS": True,
-            "BILLING_DRAIN_INTERVAL": 0.2, "BILLING_POLL_INTERVAL": 0.5, "BILLING_CONNECT_TIMEOUT": 1,
-            "BILLING_BACKOFF_BASE": 0.05, "BILLING_BACKOFF_CAP": 0.2}
+    return live_billing_settings(standin.url)
 
 
 def status_of(customer: Customer, number: str):

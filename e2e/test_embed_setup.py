@@ -10,7 +10,6 @@ import pytest
 from playwright.sync_api import expect
 
 from billing.models import Enrollment
-from tests.admin_helpers import make_staff
 from wizard.core.extensions import db
 
 from .customer import Person
@@ -32,11 +31,7 @@ def png(path: Path, rgb: tuple[int, int, int] = (200, 30, 60), size: int = 48) -
 
 def test_a_new_affiliate_is_set_up_in_the_admin_and_sells_on_its_own_site(
         new_context, live_server, camera, tmp_path) -> None:
-    make_staff(live_server.app, "mia@example.com", "marketing")
-    admin = new_context(base_url=live_server.base_url)
-    admin.set_default_timeout(10_000)
-    mia = StaffMember(admin.new_page(), live_server, camera)
-    mia.when_i_sign_in("mia@example.com")
+    mia = StaffMember.signed_in(live_server, new_context, camera, "mia@example.com", "marketing")
     mia.when_i_go_to("Catalog settings", "Catalog settings")
     mia.page.get_by_role("link", name="Affiliates", exact=True).click()
     expect(mia.page.get_by_role("heading", level=1)).to_have_text("Affiliates")

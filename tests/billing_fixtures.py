@@ -128,3 +128,11 @@ def make_enrollment(session, cipher, n: int = 1, commit: bool = True, **changes:
     if commit:
         session.commit()
     return enrollment
+
+
+def live_billing_settings(url: str) -> dict[str, Any]:
+    """The app as the README's demo runs it, fast enough for a browser test to watch: web-service
+    billing to the stand-in at `url`, with the worker thread in the server and short waits."""
+    return {"BILLING_ADAPTER": "web_service", "BILLING_URL": url, "BILLING_DRAIN_IN_PROCESS": True,
+            "BILLING_DRAIN_INTERVAL": 0.2, "BILLING_POLL_INTERVAL": 0.5, "BILLING_CONNECT_TIMEOUT": 1,
+            "BILLING_BACKOFF_BASE": 0.05, "BILLING_BACKOFF_CAP": 0.2}
