@@ -29,9 +29,9 @@ def field(html: str, name: str) -> Optional[str]:
 
 
 def form_action(html: str) -> str:
-    """The page's own form (not the small forms of its links to other steps)."""
+    """The page's own form (not the small forms of its links to other steps, nor the language switch)."""
     actions = re.findall(r'<form method="post" action="([^"]+)"', html)
-    return htmllib.unescape(next(a for a in actions if not a.endswith("/go")))
+    return htmllib.unescape(next(a for a in actions if not a.endswith(("/go", "/language"))))
 
 
 class EmbeddedCustomer:

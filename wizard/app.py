@@ -21,7 +21,7 @@ from wizard.core.request_limits import SizedRequest
 from wizard.core.sessions import AreaSessionInterface, in_admin, in_api
 
 from .api import problems as api_problems
-from .core import assets, background, cli, filters
+from .core import assets, background, cli, filters, i18n
 from .embed import frames
 from .mail.links import site_url_problem
 
@@ -137,6 +137,7 @@ def register_extensions(app: Flask) -> None:
     """Bind the unbound extensions to `app`."""
     db.init_app(app)
     compress.init_app(app)
+    i18n.init_app(app)
     assets.init_app(app)
     csrf.init_app(app)
     htmx.init_app(app)

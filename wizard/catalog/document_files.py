@@ -20,7 +20,7 @@ from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, T
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from wizard.core.filters import cents, dollars
+from wizard.core.i18n import cents, dollars
 
 from .documents import KINDS
 from .models import Plan, PlanDocument, Utility

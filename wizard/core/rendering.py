@@ -19,9 +19,9 @@ def wants_partial() -> bool:
 def render_page(template: str, status: int = 200, **context: Any) -> Response:
     """The whole page, or only its panel block for htmx; the URL is pushed on success."""
     if wants_partial():
-        # The header's sign-in state may have changed: swap it too, out of band.
+        # The header (sign-in state, the language switch's way back to this page): swapped out of band.
         html = render_block(template, PANEL_BLOCK, partial=True, **context) + \
-            render_template("_account_nav.html", oob=True)
+            render_template("_account_nav.html", oob=True, **context)
         response = make_response(html, status)
         if status == 200 and request.method == "GET":
             response.headers["HX-Push-Url"] = request.full_path.rstrip("?")

@@ -13,6 +13,7 @@ from flask import current_app, session
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from wizard.core import i18n
 from wizard.core.extensions import db
 from wizard.core.models import utcnow
 from wizard.embed import frames
@@ -69,7 +70,10 @@ def entry_answers() -> dict[str, Any]:
 def start(answers: Optional[dict[str, Any]] = None) -> Draft:
     """A new draft for this browser (replacing any earlier one in its session)."""
     now = utcnow()
-    draft = Draft(id=secrets.token_urlsafe(32), answers={**entry_answers(), **(answers or {})}, created_at=now,
+    # The draft remembers the language its pages speak: its emails, and the customer's language at
+    # the billing system, follow it (the switch and the about-you step change it).
+    draft = Draft(id=secrets.token_urlsafe(32),
+                  answers={"language": i18n.language(), **entry_answers(), **(answers or {})}, created_at=now,
                   updated_at=now, expires_at=now + current_app.config["DRAFT_TTL"])
     db.session.add(draft)
     funnel.record(db.session, draft.id, funnel.STARTED, draft.answers.get("affiliate"),

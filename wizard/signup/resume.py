@@ -17,6 +17,7 @@ from typing import Optional
 from flask import current_app, redirect, request, session, url_for
 from werkzeug.wrappers import Response
 
+from wizard.core import i18n
 from wizard.core.dates import market_time
 from wizard.core.extensions import db, limiter
 from wizard.core.forms import SafeForm
@@ -154,6 +155,8 @@ def resume(token: str) -> Response:
         return render_page("signup/resume_finished.html", title="You've finished this signup")
     session[drafts.SESSION_KEY] = draft.id
     session.permanent = True
+    if draft.answers.get("language") in i18n.LANGUAGES:  # the draft's language, in this browser too
+        i18n.choose(draft.answers["language"])
     target = resume_target(draft)
     drafts.save(draft, {k: v for k, v in draft.answers.items() if k != drafts.LEFT_AT})  # commits the take
     return redirect(target, 303)

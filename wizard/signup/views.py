@@ -13,7 +13,8 @@ from wizard.catalog import offers as catalog
 from wizard.catalog.models import State
 from wizard.core import dates
 from wizard.core.dates import today
-from wizard.core.extensions import db, limiter
+from wizard.core import i18n
+from wizard.core.extensions import db, htmx, limiter
 from wizard.core.rendering import render_page
 from wizard.embed import frames
 
@@ -114,6 +115,8 @@ def step(slug: str) -> Response:
     form.prepare(ctx)
     if request.form.get("nav") in ("back", "later"):
         return _go_back(step, form, draft, ctx)
+    if request.form.get(SWITCH) in i18n.LANGUAGES:
+        return _switch_language(step, form, draft, ctx)
     if not form.validate():
         return _page(step, form, ctx, status=422)
     answers = {**ctx.answers, **step.answers_from(form, ctx)}
@@ -160,6 +163,48 @@ def _go_back(step: Step, form: Any, draft: Draft | None, ctx: DraftContext) -> R
     if later:
         return redirect(url_for(".finish_later"), 303)
     return redirect(step_url(previous.slug) if previous else url_for(".step", slug="zip"), 303)
+
+
+#: The language switch's button (in every page's header: templates/_account_nav.html). On a step's
+#: page it submits the step's form, so what was typed there is kept as Back keeps it.
+SWITCH = "switch_language"
+
+
+def _switch_language(step: Step, form: Any, draft: Draft | None, ctx: DraftContext) -> Response:
+    """The language switch on a step's page: keep what was typed (as Back does), remember the
+    language, and show the same step again in it."""
+    code = request.form[SWITCH]
+    i18n.choose(code)
+    if draft is not None:
+        unsaved = drafts.keep_unsaved(ctx.answers.get("_unsaved", {}), step.slug, typed_input(form))
+        drafts.save(draft, {**ctx.answers, "_unsaved": unsaved, "language": code})
+    return _whole_page(step_url(step.slug, **({"change": 1} if request.args.get("change") else {})))
+
+
+def _whole_page(url: str) -> Response:
+    """Go to `url` as a whole new page (its header and `lang` too), also from an htmx request."""
+    if htmx:
+        response = current_app.response_class(status=204)
+        response.headers["HX-Redirect"] = url
+        return response
+    return redirect(url, 303)
+
+
+@bp.post("/language")
+def language() -> Response:
+    """The language switch on any other page: remember the language (on the draft too: its emails,
+    and the enrollment's language at the billing system, follow it) and show the page again."""
+    code = request.form.get(SWITCH, "")
+    if code not in i18n.LANGUAGES:
+        abort(400)
+    i18n.choose(code)
+    draft = drafts.current()
+    if draft is not None and not draft.enrollment_id:
+        drafts.save(draft, {**draft.answers, "language": code})
+    target = request.form.get("next", "")
+    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+        target = url_for(".start")
+    return _whole_page(target)
 
 
 @bp.route("/not-served", methods=["GET", "POST"])
