@@ -113,6 +113,16 @@ def full_date(day: dt.date) -> str:
     return format_date(day, "full")
 
 
+def local(item: object, field: str) -> str:
+    """A catalog text (a plan's name, a statement, a referral source...) in the page's language:
+    its `<field>_es` column when the page speaks Spanish and marketing wrote one, else `<field>`."""
+    if language() != DEFAULT:
+        translated = getattr(item, f"{field}_{language()}", None)
+        if translated:
+            return translated
+    return getattr(item, field)
+
+
 def init_app(app: Flask) -> None:
     """Compile the catalogs into the instance folder, bind Flask-Babel, give templates the formats."""
     compiled = Path(app.instance_path) / "translations"
@@ -120,7 +130,7 @@ def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=_select_locale, default_translation_directories=str(compiled),
                    default_domain=DOMAIN)
     app.jinja_env.policies["ext.i18n.trimmed"] = True  # {% trans %} blocks as one line, as babel.cfg extracts them
-    for f in (cents, dollars, number, long_date, full_date):
+    for f in (cents, dollars, number, long_date, full_date, local):
         app.add_template_filter(f)
 
     @app.context_processor
