@@ -15,6 +15,7 @@ from wizard.core import dates
 from wizard.core.dates import today
 from wizard.core import i18n
 from wizard.core.extensions import db, htmx, limiter
+from wizard.core.redirects import safe_next
 from wizard.core.rendering import render_page
 from wizard.embed import frames
 
@@ -201,10 +202,7 @@ def language() -> Response:
     draft = drafts.current()
     if draft is not None and not draft.enrollment_id:
         drafts.save(draft, {**draft.answers, "language": code})
-    target = request.form.get("next", "")
-    if not target.startswith("/") or target.startswith("//") or "\\" in target:
-        target = url_for(".start")
-    return _whole_page(target)
+    return _whole_page(safe_next(request.form.get("next"), url_for(".start")))
 
 
 @bp.route("/not-served", methods=["GET", "POST"])
