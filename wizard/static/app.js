@@ -30,6 +30,21 @@
     var use = document.querySelector("#address-results .use-address");
     if (use) { event.preventDefault(); use.click(); }
   });
+  /* The language switch on a step's page sends the step's form (as a whole page, not htmx) with
+     the chosen language: what was typed there comes back, in the other language. Without this,
+     the switch's own form changes the language and keeps every answer sent so far. */
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest('.language-switch button[name="switch_language"]');
+    var step = document.getElementById("step-form");
+    if (!button || !step) { return; }
+    event.preventDefault();
+    var choice = document.createElement("input");
+    choice.type = "hidden";
+    choice.name = "switch_language";
+    choice.value = button.value;
+    step.appendChild(choice);
+    HTMLFormElement.prototype.submit.call(step);
+  });
   /* A request is in flight: stop double submits and show that something is happening. */
   document.addEventListener("htmx:beforeRequest", function (event) {
     var form = event.detail.elt.closest && event.detail.elt.closest("form");
