@@ -350,7 +350,7 @@ def _billing_address(a: Mapping[str, Any]) -> dict[str, Any]:
 def _plan_snapshot(ctx: DraftContext) -> dict[str, Any]:
     p = ctx.plan
     return {
-        "code": p.code, "name": p.name, "rate_type": p.rate_type,
+        "code": p.code, "name": p.name, "name_es": p.name_es, "rate_type": p.rate_type,
         "energy_cents_per_kwh": str(p.energy_cents_per_kwh), "base_fee": str(p.base_fee),
         "term_months": p.term_months, "early_termination_fee": str(p.early_termination_fee),
         "average_prices": {str(pp.usage_kwh): str(pp.cents_per_kwh) for pp in ctx.prices(p)},
