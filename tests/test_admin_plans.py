@@ -142,8 +142,8 @@ def test_each_invalid_plan_is_explained_and_nothing_is_saved(app, marketing, cha
 def test_editing_a_plan_audits_only_what_changed(app, marketing):
     page = marketing.get("/admin/plans/SAVER12")
     assert 'value="11.9"' in page.text and 'value="9.95"' in page.text
-    form = {**VALID, "name": "Lone Star Saver 12", "energy_cents_per_kwh": "11.5", "early_termination_fee": "150",
-            "renewable_percent": "10"}
+    form = {**VALID, "name": "Lone Star Saver 12", "name_es": "Ahorro Lone Star 12", "energy_cents_per_kwh": "11.5",
+            "early_termination_fee": "150", "renewable_percent": "10"}
     response = marketing.post("/admin/plans/SAVER12", form)
     assert response.status_code == 303
     assert plan_of(app, "SAVER12").energy_cents_per_kwh == Decimal("11.5")
@@ -276,7 +276,8 @@ def test_an_uploaded_pdf_is_served_to_customers_as_a_new_version(app, client, ma
     assert client.get("/documents/SAVER12/tos").mimetype == "text/html"  # other kinds unchanged
     [entry] = audits(app, "document")
     assert entry.before == {"kind": "efl", "version": "1"}
-    assert entry.after == {"kind": "efl", "version": "2", "url": None, "filename": "Saver_EFL.pdf", "bytes": len(PDF)}
+    assert entry.after == {"kind": "efl", "version": "2", "language": "en", "url": None, "filename": "Saver_EFL.pdf",
+                           "bytes": len(PDF)}
     assert "Electricity Facts Label version 2 is now shown to customers." in marketing.get("/admin/plans/SAVER12").text
 
 

@@ -13,7 +13,7 @@ from billing.webservice import WebService
 from wizard.core.billing_runner import drain_once
 
 from .billing_fixtures import StandInProcess, wait_for
-from .helpers import DALLAS_SWITCH, Wizard
+from .helpers import DALLAS_SWITCH, Wizard, csrf_token
 
 
 @pytest.fixture
@@ -94,3 +94,21 @@ def test_quote_request_plan_confirms_a_quote(app, session):
     wizard.submit()
     assert "Quote requested" in text(wizard.get("/signup/confirmation"))
     assert session.scalar(select(Enrollment.plan_snapshot))["quote_request"] is True
+
+
+def test_a_customer_who_switched_to_spanish_is_sent_to_billing_in_spanish(make_app, standin, session):
+    """The switch in the header, pressed before the first step, is the customer's language at the
+    billing system: the about-you step offers it as the preferred language, and it goes on."""
+    app = make_app(BILLING_ADAPTER="web_service", BILLING_URL=standin.url, BILLING_POLL_INTERVAL=0)
+    wizard = Wizard(app.test_client())
+    page = wizard.get("/signup/zip")
+    wizard.client.post("/signup/language", data={"switch_language": "es", "next": "/signup/zip",
+                                                 "csrf_token": csrf_token(text(page))})
+    wizard.walk(DALLAS_SWITCH, until="about-you")
+    about = text(wizard.get("/signup/about-you"))
+    assert '<input checked id="language-1" name="language" required type="radio" value="es">' in about
+    wizard.walk({**DALLAS_SWITCH, "about-you": {**DALLAS_SWITCH["about-you"], "language": "es"}})
+    assert wizard.submit().location.endswith("/signup/confirmation")
+    drain_once(app)
+    number = session.scalar(select(Enrollment.number))
+    assert standin.received(number)["language"] == "es"

@@ -1,7 +1,8 @@
 """Marketing: the acknowledgement statements customers confirm, and their placeholders.
 
 Statement texts are never edited in place: a change adds a version, so each enrollment keeps
-the exact text it agreed to.
+the exact text it agreed to. A version holds the English text and, optionally, the Spanish one
+that Spanish pages show.
 """
 from __future__ import annotations
 
@@ -49,12 +50,24 @@ class AcknowledgementForm(SafeForm):
                          validators=[DataRequired("Enter the statement the customer confirms."),
                                      Length(max=1000, message="The statement must be 1,000 characters or fewer.")],
                          render_kw={"rows": 5})
+    text_es = TextAreaField("Spanish statement text (optional)", filters=[strip],
+                            description="The same statement as customers reading Spanish confirm it, with the same "
+                                        "placeholders. Empty: they see the English text.",
+                            validators=[Length(max=1000, message="The Spanish statement must be 1,000 characters "
+                                                                 "or fewer.")],
+                            render_kw={"rows": 5, "lang": "es"})
 
     def validate_text(self, field: TextAreaField) -> None:
         """Only the known placeholders, braces balanced."""
         error = placeholder_error(field.data or "")
         if error:
             raise ValidationError(error)
+
+    def validate_text_es(self, field: TextAreaField) -> None:
+        """The Spanish text follows the same placeholder rules."""
+        error = placeholder_error(field.data or "")
+        if error:
+            raise ValidationError(error.replace("The text", "The Spanish text", 1))
 
 
 def _versions(code: str) -> list[Acknowledgement]:
@@ -81,14 +94,18 @@ def acknowledgement_edit(code: str) -> Page:
     current = versions[0]
     form = AcknowledgementForm(obj=current)
     if form.validate_on_submit():
-        if form.text.data == current.text:
+        text_es = form.text_es.data or None
+        if form.text.data == current.text and text_es == current.text_es:
             flash(f"The text is unchanged: {code} stays at version {current.version}.", "success")
         else:
+            # The Spanish text is part of the version: enrollments keep the exact words they saw.
             new = Acknowledgement(code=code, version=current.version + 1, text=form.text.data,
-                                  position=current.position)
+                                  text_es=text_es, position=current.position)
             db.session.add(new)
-            save("new version", "acknowledgement", code, {"version": current.version, "text": current.text},
-                 {"version": new.version, "text": new.text},
+            spanish = ({"text_es": current.text_es}, {"text_es": new.text_es}) if text_es != current.text_es else ({}, {})
+            save("new version", "acknowledgement", code,
+                 {"version": current.version, "text": current.text, **spanish[0]},
+                 {"version": new.version, "text": new.text, **spanish[1]},
                  f"Statement {code} is now at version {new.version}; new enrollments agree to it.")
         return redirect(url_for("admin.acknowledgements"), 303)
     return form_page("admin/catalog/acknowledgement_edit.html", form, title=f"Statement {code}",

@@ -24,7 +24,7 @@ from wizard.core.forms import SafeForm, options
 
 from .fields import Number, OptionalDate, check_order, parse_number, strip
 
-PLAN_FIELDS = ("name", "state_code", "utility_code", "rate_type", "energy_cents_per_kwh", "base_fee",
+PLAN_FIELDS = ("name", "name_es", "state_code", "utility_code", "rate_type", "energy_cents_per_kwh", "base_fee",
                "term_months", "early_termination_fee", "etf_per_remaining_month", "bill_credit",
                "bill_credit_min_kwh", "renewable_percent", "customer_types", "promo_only",
                "quote_request", "available_from", "available_to")
@@ -61,6 +61,10 @@ class PlanForm(SafeForm):
     name = StringField("Plan name", filters=[strip], description="As customers see it.",
                        validators=[DataRequired("Enter the plan name customers see, for example Lone Star Saver 12."),
                                    Length(max=80, message="The plan name can be at most 80 characters.")])
+    name_es = StringField("Spanish plan name (optional)", filters=[strip],
+                          description="As customers reading Spanish see it. Empty: they see the English name.",
+                          validators=[Length(max=80, message="The Spanish plan name can be at most 80 characters.")],
+                          render_kw={"lang": "es"})
     state = SelectField("State", validate_choice=False)
     utility = SelectField("Utility", validate_choice=False,
                           description="Only for a plan priced for one utility; otherwise all utilities of the state.")
@@ -168,7 +172,7 @@ class PlanForm(SafeForm):
             return int(value) if value is not None else None
 
         return {
-            "name": self.name.data, "state_code": self.state.data, "utility_code": self.utility.data or None,
+            "name": self.name.data, "name_es": self.name_es.data or None, "state_code": self.state.data, "utility_code": self.utility.data or None,
             "rate_type": self.rate_type.data, "energy_cents_per_kwh": money(self.energy_cents_per_kwh),
             "base_fee": money(self.base_fee), "term_months": whole(self.term_months),
             "early_termination_fee": money(self.early_termination_fee),
@@ -233,6 +237,9 @@ class DocumentForm(SafeForm):
 
     kind = RadioField("Document", choices=options(documents.KINDS.items()), validate_choice=False,
                       validators=[InputRequired("Choose which document this is: EFL, TOS or YRAC.")])
+    language = RadioField("Language", default="en", validate_choice=False, choices=options(
+        (("en", "English: a new version, shown to every customer"),
+         ("es", "Spanish: the translation of the current version, shown on Spanish pages"))))
     document_file = FileField("PDF file", render_kw={"accept": "application/pdf,.pdf"})
     document_url = StringField("Or a link to the document", filters=[strip],
                                description="Starts with https://, for example https://example.com/efl.pdf.",
@@ -242,6 +249,10 @@ class DocumentForm(SafeForm):
     def validate_kind(self, field: RadioField) -> None:
         if field.data not in documents.KINDS:
             raise ValidationError("Choose which document this is: EFL, TOS or YRAC.")
+
+    def validate_language(self, field: RadioField) -> None:
+        if field.data not in documents.LANGUAGES:
+            raise ValidationError("Choose the document's language: English or Spanish.")
 
     def validate_document_url(self, field: StringField) -> None:
         if field.data:

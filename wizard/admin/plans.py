@@ -231,14 +231,23 @@ def plan_document_add(code: str) -> Response | tuple[str, int]:
     form = DocumentForm()
     if not form.validate_on_submit():
         return _edit_page(plan, document_form=form)
-    kind = form.kind.data
+    kind, language = form.kind.data, form.language.data
+    problem = documents.translation_problem(db.session, plan, kind, language)
+    if problem:
+        form.language.errors.append(problem)
+        return _edit_page(plan, document_form=form)
     before = {"version": documents.current_version(plan, kind)}
     upload = form.document_file.data if form.content else None
     document = documents.add_document(db.session, plan, kind, url=form.document_url.data or None,
-                                      filename=upload.filename if upload else None, content=form.content)
+                                      filename=upload.filename if upload else None, content=form.content,
+                                      language=language)
     record("add", "document", plan.code, {"kind": kind, **before},
-           {"kind": kind, "version": document.version, "url": document.url, "filename": document.filename,
-            "bytes": len(document.content) if document.content else None})
+           {"kind": kind, "version": document.version, "language": language, "url": document.url,
+            "filename": document.filename, "bytes": len(document.content) if document.content else None})
     db.session.commit()
-    flash(f"{documents.KINDS[kind]} version {document.version} is now shown to customers.", "success")
+    if language == "en":
+        flash(f"{documents.KINDS[kind]} version {document.version} is now shown to customers.", "success")
+    else:
+        flash(f"The {documents.LANGUAGES[language]} {documents.KINDS[kind]} of version {document.version} "
+              f"is now shown on {documents.LANGUAGES[language]} pages.", "success")
     return redirect(url_for("admin.plan_edit", code=plan.code, _anchor="documents"), 303)

@@ -21,7 +21,7 @@ from .catalog_settings import Page, save
 from .fields import form_page, get_or_404, strip
 from .guard import bp, requires
 
-REFERRAL_FIELDS = ("label", "position", "active")
+REFERRAL_FIELDS = ("label", "label_es", "position", "active")
 
 
 class ReferralLabelForm(SafeForm):
@@ -30,6 +30,10 @@ class ReferralLabelForm(SafeForm):
     label = StringField("Label", filters=[strip], validators=[
         DataRequired("Enter the label customers see, like \u201cSearch engine\u201d."),
         Length(max=80, message="The label must be 80 characters or fewer.")])
+    label_es = StringField("Spanish label (optional)", filters=[strip],
+                           description="As customers reading Spanish see it. Empty: they see the English label.",
+                           validators=[Length(max=80, message="The Spanish label must be 80 characters or fewer.")],
+                           render_kw={"lang": "es"})
 
 
 class ReferralSourceForm(ReferralLabelForm):
@@ -59,7 +63,8 @@ def referral_sources() -> Page:
     form = ReferralSourceForm()
     if form.validate_on_submit():
         position = (db.session.scalar(select(func.max(ReferralSource.position))) or 0) + 1
-        source = ReferralSource(code=form.code.data, label=form.label.data, position=position, active=True)
+        source = ReferralSource(code=form.code.data, label=form.label.data, label_es=form.label_es.data or None,
+                                position=position, active=True)
         db.session.add(source)
         save("create", "referral_source", source.code, {}, snapshot(source, REFERRAL_FIELDS),
              f"Referral source \u201c{source.label}\u201d added at the end of the list.")
@@ -70,12 +75,13 @@ def referral_sources() -> Page:
 @bp.route("/catalog/referral-sources/<code>", methods=["GET", "POST"])
 @requires("marketing")
 def referral_source_edit(code: str) -> Page:
-    """Rename a referral source (its code stays: enrollments keep it)."""
+    """Rename a referral source, in English and Spanish (its code stays: enrollments keep it)."""
     source = get_or_404(ReferralSource, code)
     form = ReferralLabelForm(obj=source)
     if form.validate_on_submit():
         before = snapshot(source, REFERRAL_FIELDS)
         source.label = form.label.data
+        source.label_es = form.label_es.data or None
         save("update", "referral_source", source.code, before, snapshot(source, REFERRAL_FIELDS),
              f"Referral source {source.code} renamed \u201c{source.label}\u201d.")
         return redirect(url_for("admin.referral_sources"), 303)

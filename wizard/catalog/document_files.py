@@ -53,10 +53,12 @@ def filename(kind: str, plan_code: str, version: str) -> str:
     return f"{KINDS[kind].replace(' ', '-')}-{plan_code}-v{version}.pdf"
 
 
-def given(session: Session, plan_code: str, kind: str, version: str) -> Optional[PlanDocument]:
-    """Marketing's upload or link of exactly this version, if the version is one of theirs."""
+def given(session: Session, plan_code: str, kind: str, version: str,
+          language: str = "en") -> Optional[PlanDocument]:
+    """Marketing's upload or link of exactly this version in `language`, if there is one."""
     return session.scalar(select(PlanDocument).where(
-        PlanDocument.plan_code == plan_code, PlanDocument.kind == kind, PlanDocument.version == version))
+        PlanDocument.plan_code == plan_code, PlanDocument.kind == kind, PlanDocument.version == version,
+        PlanDocument.language == language))
 
 
 def plan_documents(session: Session, plan: Plan, utility_code: str, versions: dict[str, str],

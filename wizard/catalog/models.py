@@ -66,6 +66,8 @@ class Plan(Base):
 
     code: Mapped[str] = mapped_column(String(32), primary_key=True)
     name: Mapped[str] = mapped_column(String(80))
+    #: The name in Spanish, for Spanish pages; None: the English name is shown there too.
+    name_es: Mapped[Optional[str]] = mapped_column(String(80))
     state_code: Mapped[str] = mapped_column(ForeignKey("state.code"))
     rate_type: Mapped[str] = mapped_column(String(16))
     energy_cents_per_kwh: Mapped[Decimal] = mapped_column(Money)
@@ -123,15 +125,20 @@ class PlanVisibility(Base):
 
 
 class PlanDocument(Base):
-    """A plan document (EFL, TOS, YRAC) given as an uploaded PDF or a link; newest version wins."""
+    """A plan document (EFL, TOS, YRAC) given as an uploaded PDF or a link; newest version wins.
+
+    An English document makes a new version; a Spanish one ("es") is the translation of a
+    version, shown on Spanish pages while that version is the plan's current one.
+    """
 
     __tablename__ = "plan_document"
-    __table_args__ = (UniqueConstraint("plan_code", "kind", "version"),)
+    __table_args__ = (UniqueConstraint("plan_code", "kind", "version", "language"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     plan_code: Mapped[str] = mapped_column(ForeignKey("plan.code", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(8))
     version: Mapped[str] = mapped_column(String(16))
+    language: Mapped[str] = mapped_column(String(2), default="en", server_default="en")
     url: Mapped[Optional[str]] = mapped_column(String(500))
     filename: Mapped[Optional[str]] = mapped_column(String(200))
     content: Mapped[Optional[bytes]] = mapped_column(LargeBinary)
@@ -188,6 +195,8 @@ class ReferralSource(Base):
 
     code: Mapped[str] = mapped_column(String(32), primary_key=True)
     label: Mapped[str] = mapped_column(String(80))
+    #: The label in Spanish; None: the English label is shown on Spanish pages too.
+    label_es: Mapped[Optional[str]] = mapped_column(String(80))
     position: Mapped[int]
     active: Mapped[bool] = mapped_column(default=True)
 
@@ -200,4 +209,6 @@ class Acknowledgement(Base):
     code: Mapped[str] = mapped_column(String(32), primary_key=True)
     version: Mapped[int] = mapped_column(primary_key=True)
     text: Mapped[str] = mapped_column(String(1000))
+    #: The same statement in Spanish, part of this version; None: Spanish pages show the English.
+    text_es: Mapped[Optional[str]] = mapped_column(String(1000))
     position: Mapped[int]

@@ -145,7 +145,8 @@ def load_catalog(session: Session, path: str | Path) -> bool:
             session.add(ServiceArea(zip=zip_code, utility_code=code))
     for p in data["plans"]:
         session.add(Plan(
-            code=p["code"], name=p["name"], state_code=p["state"], rate_type=p["rate_type"],
+            code=p["code"], name=p["name"], name_es=p.get("name_es"), state_code=p["state"],
+            rate_type=p["rate_type"],
             energy_cents_per_kwh=Decimal(p["energy_cents_per_kwh"]),
             base_fee=Decimal(p["base_fee"]), term_months=p["term_months"],
             early_termination_fee=Decimal(p["early_termination_fee"]),
@@ -170,8 +171,9 @@ def load_catalog(session: Session, path: str | Path) -> bool:
                           unlocks=pr["unlocks"], max_uses=pr.get("max_uses"),
                           affiliate_code=pr.get("affiliate")))
     for i, r in enumerate(data["referral_sources"]):
-        session.add(ReferralSource(code=r["code"], label=r["label"], position=i))
+        session.add(ReferralSource(code=r["code"], label=r["label"], label_es=r.get("label_es"), position=i))
     for i, a in enumerate(data["acknowledgements"]):
-        session.add(Acknowledgement(code=a["code"], version=a["version"], text=a["text"], position=i))
+        session.add(Acknowledgement(code=a["code"], version=a["version"], text=a["text"],
+                                    text_es=a.get("text_es"), position=i))
     session.commit()
     return True

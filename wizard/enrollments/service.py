@@ -26,7 +26,9 @@ import billing
 from billing.models import Enrollment
 from wizard.account.models import Account
 from wizard.catalog import document_files
+from wizard.catalog.documents import current_version, given_languages, shown_language
 from wizard.catalog.models import AGENT, WEB, Promo
+from wizard.core import i18n
 from wizard.core import validators as rules
 from wizard.core.dates import today as market_today
 from wizard.core.extensions import db
@@ -78,6 +80,9 @@ class Consent:
     ip: Optional[str] = None
     user_agent: str = ""
     made_at: Optional[dt.datetime] = None
+    #: The language the statements were shown or read in ("en", "es"); None: the request's
+    #: (staff pages and the API speak English).
+    language: Optional[str] = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -345,7 +350,7 @@ def _billing_address(a: Mapping[str, Any]) -> dict[str, Any]:
 def _plan_snapshot(ctx: DraftContext) -> dict[str, Any]:
     p = ctx.plan
     return {
-        "code": p.code, "name": p.name, "rate_type": p.rate_type,
+        "code": p.code, "name": p.name, "name_es": p.name_es, "rate_type": p.rate_type,
         "energy_cents_per_kwh": str(p.energy_cents_per_kwh), "base_fee": str(p.base_fee),
         "term_months": p.term_months, "early_termination_fee": str(p.early_termination_fee),
         "average_prices": {str(pp.usage_kwh): str(pp.cents_per_kwh) for pp in ctx.prices(p)},
@@ -355,18 +360,22 @@ def _plan_snapshot(ctx: DraftContext) -> dict[str, Any]:
 
 
 def _consent(ctx: DraftContext, source: Source, consent: Consent, supplier: str) -> dict[str, Any]:
-    """The evidence kept: how, when, by whom, and every statement's exact text and version."""
+    """The evidence kept: how, when, by whom, and every statement's exact text and version in the
+    language it was shown in."""
     p = ctx.plan
+    language = consent.language if consent.language in i18n.LANGUAGES else i18n.language()
+    given = given_languages(db.session, p.code)
     at = consent.made_at or utcnow()
     if at.tzinfo is not None:  # stored as naive UTC, as every time of the product is
         at = at.astimezone(dt.UTC).replace(tzinfo=None)
     record: dict[str, Any] = {
         "method": consent.method, "channel": source.channel, "at": at.isoformat(timespec="seconds") + "Z",
-        "ip": consent.ip, "user_agent": consent.user_agent[:400],
+        "ip": consent.ip, "user_agent": consent.user_agent[:400], "language": language,
         "statements": [{"code": ack.code, "version": ack.version,
-                        "text": ctx.statement_text(ack, supplier)} for ack in ctx.acknowledgements],
-        "documents": [{"kind": "EFL", "version": p.efl_version}, {"kind": "TOS", "version": p.tos_version},
-                      {"kind": "YRAC", "version": p.yrac_version}],
+                        "text": ctx.statement_text(ack, supplier, language)} for ack in ctx.acknowledgements],
+        "documents": [{"kind": kind.upper(), "version": current_version(p, kind),
+                       "language": shown_language(given, p, kind, language)}
+                      for kind in ("efl", "tos", "yrac")],
     }
     if source.made_by:
         record["made_by"] = source.made_by

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from wizard.catalog import offers as catalog
 from wizard.catalog.models import Acknowledgement, Affiliate, Plan, Promo, ReferralSource, State, Utility
 from wizard.catalog.pricing import PricePoint, price_table
-from wizard.core import dates
+from wizard.core import dates, i18n
 
 
 class DraftContext:
@@ -80,6 +80,14 @@ class DraftContext:
     def referral_sources(self) -> list[ReferralSource]:
         return catalog.referral_sources(self.session)
 
+    def referral_choices(self) -> list[tuple[str, str]]:
+        """(code, label) of each offered referral source, labelled in the page's language."""
+        return [(r.code, i18n.local(r, "label")) for r in self.referral_sources]
+
+    def referral_label(self, code: Optional[str]) -> str:
+        """The label of the referral source `code` in the page's language ("" for none)."""
+        return next((label for c, label in self.referral_choices() if c == code), "")
+
     @cached_property
     def acknowledgements(self) -> list[Acknowledgement]:
         return catalog.acknowledgements(self.session)
@@ -116,6 +124,9 @@ class DraftContext:
     def first_available_switch(self) -> dt.date:
         return dates.first_available_switch(self.today, self.rescission_days)
 
-    def statement_text(self, ack: Acknowledgement, supplier: str) -> str:
-        """The statement as shown and recorded, placeholders filled in."""
-        return ack.text.format(supplier=supplier, rescission_days=self.rescission_days)
+    def statement_text(self, ack: Acknowledgement, supplier: str, language: Optional[str] = None) -> str:
+        """The statement as shown and recorded, placeholders filled in, in `language` (default: the
+        page's): its Spanish text when marketing wrote one, else the English."""
+        language = language or i18n.language()
+        text = (getattr(ack, f"text_{language}", None) if language != i18n.DEFAULT else None) or ack.text
+        return text.format(supplier=supplier, rescission_days=self.rescission_days)

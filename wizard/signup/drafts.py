@@ -56,12 +56,15 @@ ENTRY_KEY = "entry"
 
 
 def entry_answers() -> dict[str, Any]:
-    """What a new draft begins with on this wizard: its affiliate and the link's attribution."""
+    """What a new draft begins with on this wizard: the language its pages speak (the first step's
+    answers are saved over the new draft, so they must carry it), its affiliate and the link's
+    attribution."""
+    answers: dict[str, Any] = {"language": i18n.language()}
     embed = frames.affiliate()
     if embed is None:
-        return {}
+        return answers
     entry = session.get(ENTRY_KEY) or {}
-    answers: dict[str, Any] = {"affiliate": embed.code}
+    answers["affiliate"] = embed.code
     if isinstance(entry, dict) and entry.get("affiliate") == embed.code and entry.get("attribution"):
         answers["attribution"] = entry["attribution"]
     return answers
@@ -73,7 +76,7 @@ def start(answers: Optional[dict[str, Any]] = None) -> Draft:
     # The draft remembers the language its pages speak: its emails, and the customer's language at
     # the billing system, follow it (the switch and the about-you step change it).
     draft = Draft(id=secrets.token_urlsafe(32),
-                  answers={"language": i18n.language(), **entry_answers(), **(answers or {})}, created_at=now,
+                  answers={**entry_answers(), **(answers or {})}, created_at=now,
                   updated_at=now, expires_at=now + current_app.config["DRAFT_TTL"])
     db.session.add(draft)
     funnel.record(db.session, draft.id, funnel.STARTED, draft.answers.get("affiliate"),

@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from billing.models import Enrollment
 from wizard.account.models import Account
 from wizard.catalog.models import WEB
+from wizard.core import i18n
 from wizard.core.extensions import db
 from wizard.core.models import utcnow
 from wizard.enrollments import service
@@ -27,6 +28,8 @@ class ConsentEvidence:
 
     ip: Optional[str]
     user_agent: str
+    #: The language the statements were shown in; None: this request's (the review page's post).
+    language: Optional[str] = None
 
 
 def submit(draft: Draft, ctx: DraftContext, evidence: ConsentEvidence, supplier: str) -> Enrollment:
@@ -45,7 +48,8 @@ def submit(draft: Draft, ctx: DraftContext, evidence: ConsentEvidence, supplier:
         return db.session.get(Enrollment, draft.enrollment_id)
     a = ctx.answers
     source = service.Source(WEB, affiliate=ctx.affiliate_code, sub_id=attribution.sub_id(a), utm=attribution.utm(a))
-    consent = service.Consent("web", ip=evidence.ip, user_agent=evidence.user_agent)
+    consent = service.Consent("web", ip=evidence.ip, user_agent=evidence.user_agent,
+                              language=evidence.language or i18n.language())
     try:
         enrollment = service.store(ctx, source, consent, draft.id, supplier)
         draft.enrollment_id = enrollment.id

@@ -158,7 +158,7 @@ class ReferralForm(StepForm):
 
     def prepare(self, ctx: "DraftContext") -> None:
         super().prepare(ctx)
-        self.referral.choices = options((r.code, r.label) for r in ctx.referral_sources)
+        self.referral.choices = options(ctx.referral_choices())
 
 
 class PlanForm(StepForm):
