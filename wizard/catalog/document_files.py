@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import html
 import io
+import re
 import unicodedata
 from typing import Optional, Sequence
 
@@ -55,9 +56,9 @@ class DocumentFile:
 
 def filename(kind: str, plan_code: str, version: str) -> str:
     """Electricity-Facts-Label-SAVER12-v1.pdf: what the document is (in the language being rendered,
-    letters without accents: Terminos-de-Servicio), for which plan, which version."""
+    letters without accents: Terminos-de-Servicio-TOS), for which plan, which version."""
     name = unicodedata.normalize("NFKD", str(KINDS[kind])).encode("ascii", "ignore").decode()
-    return f"{name.replace(' ', '-')}-{plan_code}-v{version}.pdf"
+    return f"{re.sub(r'[^A-Za-z0-9]+', '-', name).strip('-')}-{plan_code}-v{version}.pdf"
 
 
 def given(session: Session, plan_code: str, kind: str, version: str) -> Optional[PlanDocument]:
