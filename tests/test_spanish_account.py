@@ -91,6 +91,13 @@ def test_my_account_lists_the_enrollments_with_their_date_and_status_in_spanish(
     assert "Inscribir otra dirección" in page
     english = text(wizard.get("/account/"))
     assert '<td data-label="Submitted">December 6, 2026</td>' in english and "New Enrollment Saved" in english
+    session.execute(update(Enrollment).values(status="Accepted", service_start_date=dt.date(2026, 12, 10),
+                                              status_message="Service starts December 10, 2026."))
+    session.commit()
+    accepted = text(wizard.get("/account/", headers=ES))
+    assert "<strong>Aceptada</strong><br><span class=\"hint\">El servicio comienza el 10 de diciembre de 2026.</span>" \
+        in accepted
+    assert "Service starts December 10, 2026." in text(wizard.get("/account/"))
 
 
 def test_a_customer_without_enrollments_reads_so_in_spanish(app):

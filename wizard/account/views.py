@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Optional
 
 from babel.dates import format_datetime
 from flask import Blueprint, current_app, flash, redirect, request, session, url_for
@@ -107,10 +108,13 @@ def plan_name(enrollment: Enrollment, plans: dict[str, Plan]) -> str:
     return i18n.local(plan, "name") if plan is not None and plan.name == name else name
 
 
-def customer_note(status: str, message: str | None, enrollment_type: str = "switch") -> str | None:
+def customer_note(status: str, message: str | None, enrollment_type: str = "switch",
+                  service_start: Optional[dt.date] = None) -> str | None:
     """The line shown under a status in My Account."""
+    if status == Status.ACCEPTED and service_start is not None:
+        return _("Service starts %(date)s.", date=i18n.long_date(service_start))
     if status in (Status.ACCEPTED, Status.REJECTED):
-        return message  # the start date, or the utility's reason
+        return message  # the start date, or the utility's reason (as the billing system gave it)
     try:
         note = CUSTOMER_NOTES.get(Status(status))
     except ValueError:
