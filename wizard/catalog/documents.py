@@ -110,7 +110,8 @@ def _serve(document: PlanDocument) -> Response:
 
 @bp.get("/<plan_code>/<kind>")
 def document(plan_code: str, kind: str) -> Response | str:
-    """A plan's document: marketing's newest upload or link, else generated from the catalog.
+    """A plan's document: marketing's newest upload or link, else generated from the catalog, in
+    the language of the page that linked it (`i18n.language()` says which while it is chosen).
 
     The generated EFL shows the average prices for the utility asked for.
     """
@@ -119,14 +120,14 @@ def document(plan_code: str, kind: str) -> Response | str:
     plan = db.session.get(Plan, plan_code)
     if plan is None:
         abort(404)
-    given = newest(db.session, plan.code, kind)
-    if given is not None:
-        return _serve(given)
-    utilities = db.session.scalars(select(Utility).where(Utility.state_code == plan.state_code)
-                                  .order_by(Utility.name)).all()
-    chosen = next((u for u in utilities if u.code == request.args.get("utility")), None)
-    tables = [(u, price_table(plan, u, plan.state.usage_levels)) for u in ([chosen] if chosen else utilities)]
     with i18n.speaking(link_language() or i18n.language()):
+        given = newest(db.session, plan.code, kind)
+        if given is not None:
+            return _serve(given)
+        utilities = db.session.scalars(select(Utility).where(Utility.state_code == plan.state_code)
+                                      .order_by(Utility.name)).all()
+        chosen = next((u for u in utilities if u.code == request.args.get("utility")), None)
+        tables = [(u, price_table(plan, u, plan.state.usage_levels)) for u in ([chosen] if chosen else utilities)]
         return render_template(f"documents/{kind}.html", plan=plan, title=str(KINDS[kind]),
                                version=current_version(plan, kind), tables=tables, facts=efl_facts(plan),
                                contract=tos_contract(plan), supplier=current_app.config["SUPPLIER_NAME"],
