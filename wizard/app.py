@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any, Mapping, Optional
 
 from flask import Flask, abort, g, make_response, redirect, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm.exc import StaleDataError
@@ -144,7 +145,8 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "account.login"
-    login_manager.login_message = "Sign in to My Account to see that page."
+    login_manager.login_message = _l("Sign in to My Account to see that page.")
+    login_manager.localize_callback = str  # flashed in the request's language (a lazy text is not JSON)
     login_manager.blueprint_login_views = {"admin": "admin.login"}
     app.session_interface = AreaSessionInterface()
     from .account import logins as accounts  # noqa: F401  registers the user loader
@@ -180,19 +182,19 @@ def register_blueprints(app: Flask) -> None:
 
 
 ERROR_TEXT = {
-    400: ("This page has expired", "For your security the form could not be sent. "
-          "Your answers so far are saved: go back to the signup to carry on."),
-    403: ("You can't use that page", "Your staff role does not include this page. "
-          "Ask an admin if you need it."),
-    413: ("That was too much to send", "Nothing was kept from that page: it was far longer than any answer "
-          "can be. Go back and check what you typed. Your answers so far are saved."),
-    404: ("Page not found", "If you typed the address, check it is correct."),
-    405: ("Page not found", "That page cannot be used this way."),
-    409: ("Someone else changed this", "Someone else changed this at the same moment, so your change was "
-          "not saved. Reload the page to see the current version, then make your change again."),
-    429: ("Too many attempts", "You have tried this too many times in a short while. "
-          "Wait a minute, then try again. Your answers so far are saved."),
-    500: ("Sorry, something went wrong", "Your answers so far are saved. Try again in a moment."),
+    400: (_l("This page has expired"), _l("For your security the form could not be sent. "
+          "Your answers so far are saved: go back to the signup to carry on.")),
+    403: (_l("You can't use that page"), _l("Your staff role does not include this page. "
+          "Ask an admin if you need it.")),
+    413: (_l("That was too much to send"), _l("Nothing was kept from that page: it was far longer than any "
+          "answer can be. Go back and check what you typed. Your answers so far are saved.")),
+    404: (_l("Page not found"), _l("If you typed the address, check it is correct.")),
+    405: (_l("Page not found"), _l("That page cannot be used this way.")),
+    409: (_l("Someone else changed this"), _l("Someone else changed this at the same moment, so your change "
+          "was not saved. Reload the page to see the current version, then make your change again.")),
+    429: (_l("Too many attempts"), _l("You have tried this too many times in a short while. "
+          "Wait a minute, then try again. Your answers so far are saved.")),
+    500: (_l("Sorry, something went wrong"), _l("Your answers so far are saved. Try again in a moment.")),
 }
 
 

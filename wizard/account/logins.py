@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Optional
 
 from flask import session
+from flask_babel import lazy_gettext as _l
 from flask_login import login_user, logout_user
 from sqlalchemy import select
 
@@ -17,8 +18,8 @@ from wizard.core.sessions import in_admin
 from .models import Account, AccountSession
 
 #: The one answer to every failed sign-in: unknown name, wrong password or a locked login.
-SIGN_IN_FAILURE = ("The username or password is not right. Check them and try again. "
-                   "After several failed tries, signing in pauses for a few minutes.")
+SIGN_IN_FAILURE = _l("The username or password is not right. Check them and try again. "
+                     "After several failed tries, signing in pauses for a few minutes.")
 
 #: Customers' server-side sessions: the same mechanism as the admin's, with My Account's times.
 SESSIONS = LoginSessions(AccountSession, "account_id", "ACCOUNT_IDLE_TIMEOUT", "ACCOUNT_SESSION_MAX_AGE")

@@ -7,6 +7,7 @@ whether or not a login uses the address; the rules themselves live in `wizard.co
 from __future__ import annotations
 
 from flask import current_app, flash, redirect, request, url_for
+from flask_babel import gettext as _
 from flask_login import logout_user
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
@@ -52,7 +53,7 @@ def forgot_password() -> Response:
         db.session.commit()
         recovery.remember_asked(form.email.data)
         return redirect(url_for(".forgot_password_sent"), 303)
-    return render_page("account/forgot_password.html", _status(), title="Reset your password", form=form)
+    return render_page("account/forgot_password.html", _status(), title=_("Reset your password"), form=form)
 
 
 @bp.get("/forgot-password/sent")
@@ -60,7 +61,7 @@ def forgot_password_sent() -> Response:
     """Check your email (said alike for every address)."""
     if recovery.asked() is None:
         return redirect(url_for(".forgot_password"))
-    return render_page("account/recovery_sent.html", title="Check your email", kind="password",
+    return render_page("account/recovery_sent.html", title=_("Check your email"), kind="password",
                        email=recovery.asked(), lifetime=recovery.lifetime_text())
 
 
@@ -78,7 +79,7 @@ def forgot_username() -> Response:
         db.session.commit()
         recovery.remember_asked(form.email.data)
         return redirect(url_for(".forgot_username_sent"), 303)
-    return render_page("account/forgot_username.html", _status(), title="Find your username", form=form)
+    return render_page("account/forgot_username.html", _status(), title=_("Find your username"), form=form)
 
 
 @bp.get("/forgot-username/sent")
@@ -86,7 +87,7 @@ def forgot_username_sent() -> Response:
     """Check your email (said alike for every address)."""
     if recovery.asked() is None:
         return redirect(url_for(".forgot_username"))
-    return render_page("account/recovery_sent.html", title="Check your email", kind="username",
+    return render_page("account/recovery_sent.html", title=_("Check your email"), kind="username",
                        email=recovery.asked())
 
 
@@ -110,13 +111,13 @@ def reset_password() -> Response:
         db.session.commit()
         recovery.forget_token()
         logout_user()  # this browser's own session ended with the others
-        flash(recovery.CHANGED, "success")
+        flash(str(recovery.CHANGED), "success")
         return redirect(url_for(".login"), 303)
-    return render_page("account/reset_password.html", _status(), title="Choose a new password", form=form,
+    return render_page("account/reset_password.html", _status(), title=_("Choose a new password"), form=form,
                        username=account.username)
 
 
 def _expired() -> Response:
     recovery.forget_token()
-    return render_page("account/reset_expired.html", 410, title="This link has expired",
+    return render_page("account/reset_expired.html", 410, title=_("This link has expired"),
                        lifetime=recovery.lifetime_text())

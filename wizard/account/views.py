@@ -1,7 +1,12 @@
 """My Account: sign in, see every enrollment and its status, sign out."""
 from __future__ import annotations
 
+import datetime as dt
+from typing import Optional
+
+from babel.dates import format_datetime
 from flask import Blueprint, current_app, flash, redirect, request, session, url_for
+from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug.wrappers import Response
@@ -10,6 +15,9 @@ from wtforms.validators import InputRequired, ValidationError
 
 from billing import Status
 from billing.models import Enrollment
+from wizard.catalog.models import Plan
+from wizard.core import i18n
+from wizard.core.dates import MARKET_TZ, market_time
 from wizard.core.extensions import db, limiter
 from wizard.core.forms import SafeForm
 from wizard.core.redirects import safe_next
@@ -34,40 +42,92 @@ def utility_request(enrollment_type: str) -> str:
     switch to the utility only after the rescission period (DOMAIN.md), a move-in for its date.
     """
     if enrollment_type == "move_in":
-        return "Our billing system sends your move-in request to the utility for the date you chose."
-    return ("Our billing system sends your switch request to the utility after the days in which "
-            "you can cancel without a fee.")
+        return _("Our billing system sends your move-in request to the utility for the date you chose.")
+    return _("Our billing system sends your switch request to the utility after the days in which "
+             "you can cancel without a fee.")
 
 
 #: What each status means for the customer; operations' technical messages stay in operations.
 CUSTOMER_NOTES = {
-    Status.NEW: "Received. We are passing it to our billing system. {utility_request}",
-    Status.AWAITING_RESPONSE: "With our billing system. {utility_request} The utility then confirms the start date.",
-    Status.PENDING: "With our billing system. {utility_request} The utility then confirms the start date.",
-    Status.CONNECTION_ERROR: "Not sent yet: our billing system did not answer. We keep trying; nothing to do.",
-    Status.WITH_ERRORS: "We need to check a detail. Customer service will contact you.",
-    Status.ON_HOLD: "Our team is looking at it and will contact you if anything is needed.",
-    Status.ON_HOLD_QUOTE: "Customer service is preparing your quote.",
+    Status.NEW: _l("Received. We are passing it to our billing system. %(utility_request)s"),
+    Status.AWAITING_RESPONSE: _l("With our billing system. %(utility_request)s The utility then confirms the "
+                                 "start date."),
+    Status.PENDING: _l("With our billing system. %(utility_request)s The utility then confirms the start date."),
+    Status.CONNECTION_ERROR: _l("Not sent yet: our billing system did not answer. We keep trying; nothing to do."),
+    Status.WITH_ERRORS: _l("We need to check a detail. Customer service will contact you."),
+    Status.ON_HOLD: _l("Our team is looking at it and will contact you if anything is needed."),
+    Status.ON_HOLD_QUOTE: _l("Customer service is preparing your quote."),
+}
+
+#: Each status as My Account names it (the billing system's names stay English for operations).
+STATUS_NAMES = {
+    Status.NEW: _l("New Enrollment Saved"),
+    Status.AWAITING_RESPONSE: _l("Submitted: Awaiting Response"),
+    Status.PENDING: _l("Pending"),
+    Status.CONNECTION_ERROR: _l("Submission Not Sent: Connection Error"),
+    Status.WITH_ERRORS: _l("Submitted: With Errors"),
+    Status.ON_HOLD: _l("On Hold"),
+    Status.ON_HOLD_QUOTE: _l("On Hold - Quote Request"),
+    Status.ACCEPTED: _l("Accepted"),
+    Status.REJECTED: _l("Rejected"),
+    Status.CANCELLED: _l("Cancelled"),
+    Status.CANCELLED_TEST: _l("Cancelled - Test Order"),
+    Status.DROPPED: _l("Dropped"),
+    Status.EXPIRED: _l("Expired"),
+    Status.RENEWAL_PENDING: _l("Renewal Pending"),
+    Status.RENEWED: _l("Renewed"),
+    Status.ARCHIVED: _l("Archived"),
+    Status.PRICE_UPDATE_PENDING: _l("Price Plan Update Pending"),
+    Status.PRICE_UPDATE_ACCEPTED: _l("Price Plan Update Accepted"),
+    Status.PRICE_UPDATE_REJECTED: _l("Price Plan Update Rejected"),
 }
 
 
-def customer_note(status: str, message: str | None, enrollment_type: str = "switch") -> str | None:
+def status_name(status: str) -> str:
+    """A status in the page's language (one the list does not know: as stored)."""
+    return str(STATUS_NAMES.get(status, status))  # type: ignore[call-overload]
+
+
+def history_time(utc: dt.datetime) -> str:
+    """A status change's time in the market's zone, as the page's language writes it."""
+    if i18n.language() == i18n.DEFAULT:
+        return market_time(utc)
+    return format_datetime(utc.replace(tzinfo=dt.UTC), "d MMM y, h:mm a z", tzinfo=MARKET_TZ,
+                           locale=i18n.LOCALES[i18n.language()])
+
+
+def plan_name(enrollment: Enrollment, plans: dict[str, Plan]) -> str:
+    """The plan's name as enrolled, in the page's language when marketing wrote one for it."""
+    snapshot = enrollment.plan_snapshot
+    name = snapshot.get("name", enrollment.plan_code)
+    if i18n.language() == i18n.DEFAULT:
+        return name
+    plan = plans.get(enrollment.plan_code)
+    if snapshot.get(f"name_{i18n.language()}"):
+        return snapshot[f"name_{i18n.language()}"]
+    return i18n.local(plan, "name") if plan is not None and plan.name == name else name
+
+
+def customer_note(status: str, message: str | None, enrollment_type: str = "switch",
+                  service_start: Optional[dt.date] = None) -> str | None:
     """The line shown under a status in My Account."""
+    if status == Status.ACCEPTED and service_start is not None:
+        return _("Service starts %(date)s.", date=i18n.long_date(service_start))
     if status in (Status.ACCEPTED, Status.REJECTED):
-        return message  # the start date, or the utility's reason
+        return message  # the start date, or the utility's reason (as the billing system gave it)
     try:
         note = CUSTOMER_NOTES.get(Status(status))
     except ValueError:
         return None
-    return note.format(utility_request=utility_request(enrollment_type)) if note else None
+    return note % {"utility_request": utility_request(enrollment_type)} if note else None
 
 
 class LoginForm(SafeForm):
     """My Account username and password."""
 
-    username = StringField("Username", validators=[InputRequired("Enter your username.")],
+    username = StringField(_l("Username"), validators=[InputRequired(_l("Enter your username."))],
                            render_kw={"autocomplete": "username", "spellcheck": "false"})
-    password = PasswordField("Password", validators=[InputRequired("Enter your password.")],
+    password = PasswordField(_l("Password"), validators=[InputRequired(_l("Enter your password."))],
                              render_kw={"autocomplete": "current-password"})
 
     def validate_password(self, field: PasswordField) -> None:
@@ -84,7 +144,11 @@ def home() -> Response:
         select(Enrollment).where(Enrollment.customer_id == current_user.customer_id)
         .order_by(Enrollment.id.desc())
     ).all()
-    return render_page("account/home.html", title="My Account", enrollments=enrollments, note=customer_note)
+    codes = {e.plan_code for e in enrollments}
+    plans = {p.code: p for p in db.session.scalars(select(Plan).where(Plan.code.in_(codes)))} if codes else {}
+    return render_page("account/home.html", title=_("My Account"), enrollments=enrollments, note=customer_note,
+                       status_name=status_name, history_time=history_time,
+                       plan_name=lambda e: plan_name(e, plans))
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -102,7 +166,7 @@ def login() -> Response:
         sign_in(form.account)
         return redirect(safe_next(request.args.get("next"), url_for("account.home")), 303)
     status = 422 if request.method == "POST" else 200
-    return render_page("account/login.html", status, title="Sign in to My Account", form=form)
+    return render_page("account/login.html", status, title=_("Sign in to My Account"), form=form)
 
 
 @bp.post("/logout")
@@ -110,5 +174,5 @@ def logout() -> Response:
     """Sign out: the server forgets the session, so a copy of the cookie opens nothing."""
     sign_out()
     session.clear()
-    flash("You are signed out.", "success")
+    flash(_("You are signed out."), "success")
     return redirect(url_for("account.login"), 303)

@@ -83,7 +83,7 @@ def reset_password() -> Response | tuple[str, int]:
         db.session.commit()
         recovery.forget_token()
         logout_user()
-        flash(recovery.CHANGED, "success")
+        flash(str(recovery.CHANGED), "success")  # lazy: English in the admin
         return redirect(url_for("admin.login"), 303)
     return render_template("admin/reset_password.html", title="Choose a new password", form=form,
                            email=member.email), _status()

@@ -2,14 +2,17 @@
 
 Each file is the version the enrollment recorded: marketing's uploaded PDF byte for byte, else a
 PDF generated from the catalog with ReportLab, holding what the document's web page holds
-(templates/documents/*.html). A document marketing gave as a link is generated too, and the
-copy names the link.
+(templates/documents/*.html, with the same texts from `documents`). A document marketing gave as
+a link is generated too, and the copy names the link. A generated file is written in the language
+being rendered, or the `language` asked for (the customer's: "es" or "en").
 """
 from __future__ import annotations
 
 import dataclasses
 import html
 import io
+import re
+import unicodedata
 from typing import Optional, Sequence
 
 from reportlab.lib import colors
@@ -18,10 +21,13 @@ from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import inch
 from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 from sqlalchemy import select
+from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
-from wizard.core.i18n import cents, dollars
+from wizard.core import i18n
+from wizard.core.i18n import cents, number
 
+from . import documents as texts
 from .documents import KINDS
 from .models import Plan, PlanDocument, Utility
 from .pricing import price_table
@@ -44,13 +50,15 @@ class DocumentFile:
 
     @property
     def title(self) -> str:
-        """Electricity Facts Label, Terms of Service, Your Rights as a Customer."""
-        return KINDS[self.kind]
+        """Electricity Facts Label, Terms of Service, Your Rights as a Customer (in the language being rendered)."""
+        return str(KINDS[self.kind])
 
 
 def filename(kind: str, plan_code: str, version: str) -> str:
-    """Electricity-Facts-Label-SAVER12-v1.pdf: what the document is, for which plan, which version."""
-    return f"{KINDS[kind].replace(' ', '-')}-{plan_code}-v{version}.pdf"
+    """Electricity-Facts-Label-SAVER12-v1.pdf: what the document is (in the language being rendered,
+    letters without accents: Terminos-de-Servicio-TOS), for which plan, which version."""
+    name = unicodedata.normalize("NFKD", str(KINDS[kind])).encode("ascii", "ignore").decode()
+    return f"{re.sub(r'[^A-Za-z0-9]+', '-', name).strip('-')}-{plan_code}-v{version}.pdf"
 
 
 def given(session: Session, plan_code: str, kind: str, version: str,
@@ -62,11 +70,18 @@ def given(session: Session, plan_code: str, kind: str, version: str,
 
 
 def plan_documents(session: Session, plan: Plan, utility_code: str, versions: dict[str, str],
-                   supplier: str) -> list[DocumentFile]:
+                   supplier: str, language: Optional[str] = None) -> list[DocumentFile]:
     """The EFL, TOS and YRAC of `plan` at `versions` (kind -> version), as PDF files.
 
-    The generated EFL shows the average prices in `utility_code`'s service area.
+    The generated EFL shows the average prices in `utility_code`'s service area. Generated files
+    and their names are in `language` (None: the language being rendered).
     """
+    with i18n.speaking(language or i18n.language()):
+        return _plan_documents(session, plan, utility_code, versions, supplier)
+
+
+def _plan_documents(session: Session, plan: Plan, utility_code: str, versions: dict[str, str],
+                    supplier: str) -> list[DocumentFile]:
     utility = session.get(Utility, utility_code)
     files = []
     for kind in ORDER:
@@ -116,25 +131,37 @@ def _p(text: str, style: ParagraphStyle = _BODY) -> Paragraph:
 
 
 def generated_pdf(kind: str, plan: Plan, version: str, utility: Optional[Utility], supplier: str,
-                  url: Optional[str] = None) -> bytes:
-    """The `kind` document of `plan` at `version` generated from the catalog, as PDF bytes."""
-    title = KINDS[kind]
+                  url: Optional[str] = None, language: Optional[str] = None) -> bytes:
+    """The `kind` document of `plan` at `version` generated from the catalog, as PDF bytes, in
+    `language` (None: the language being rendered)."""
+    with i18n.speaking(language or i18n.language()):
+        return _generated_pdf(kind, plan, version, utility, supplier, url)
+
+
+def _generated_pdf(kind: str, plan: Plan, version: str, utility: Optional[Utility], supplier: str,
+                   url: Optional[str]) -> bytes:
+    title = str(KINDS[kind])
+    name = i18n.local(plan, "name")
     story: list[Flowable] = [_p(title, _H1)]
+    version_text = _("Version %(version)s", version=version)
     if kind == "efl":
-        story.append(_p(f"{supplier} · {plan.name} ({plan.code}) · {plan.state.name} · Version {version}"))
+        story.append(_p(f"{supplier} · {name} ({plan.code}) · {plan.state.name} · {version_text}"))
     elif kind == "tos":
-        story.append(_p(f"{supplier} · {plan.name} ({plan.code}) · Version {version}"))
+        story.append(_p(f"{supplier} · {name} ({plan.code}) · {version_text}"))
     else:
-        story.append(_p(f"{supplier} · Version {version} · for {plan.name} ({plan.code})"))
-    story.append(_p("Demo document generated from the plan catalog.", _NOTICE))
+        for_plan = _("for %(plan)s", plan=name + f" ({plan.code})")
+        story.append(_p(f"{supplier} · {version_text} · {for_plan}"))
+    story.append(_p(texts.notice(), _NOTICE))
     if url:
-        story.append(_p(f"The published version of this document is at {url}", _NOTICE))
+        story.append(_p(_("The published version of this document is at %(url)s", url=url), _NOTICE))
     story.append(Spacer(1, 8))
     story += {"efl": _efl, "tos": _tos, "yrac": _yrac}[kind](plan, utility)
     buffer = io.BytesIO()
     document = SimpleDocTemplate(
-        buffer, pagesize=letter, title=f"{title}: {plan.name}, version {version}", author=supplier,
-        subject=f"{title} for {plan.name} ({plan.code})", creator=supplier, lang="en-US",
+        buffer, pagesize=letter, title=_("%(document)s: %(plan)s, version %(version)s", document=title, plan=name,
+                                         version=version), author=supplier,
+        subject=_("%(document)s for %(plan)s (%(code)s)", document=title, plan=name, code=plan.code),
+        creator=supplier, lang=i18n.LOCALES[i18n.language()].replace("_", "-"),
         displayDocTitle=True, invariant=True, leftMargin=inch, rightMargin=inch, topMargin=inch,
         bottomMargin=inch)
     document.build(story)
@@ -145,47 +172,23 @@ def _efl(plan: Plan, utility: Optional[Utility]) -> list[Flowable]:
     story: list[Flowable] = []
     if utility is not None:
         prices = price_table(plan, utility, plan.state.usage_levels)
-        story.append(_p(f"Average price per kWh, {utility.name} service area", _CAPTION))
-        table = Table([["Average monthly use", *(f"{p.usage_kwh:,} kWh" for p in prices)],
-                       ["Average price per kWh", *(cents(p.cents_per_kwh) for p in prices)]],
+        story.append(_p(texts.efl_caption(utility), _CAPTION))
+        table = Table([[_("Average monthly use"), *(f"{number(p.usage_kwh)} kWh" for p in prices)],
+                       [_("Average price per kWh"), *(cents(p.cents_per_kwh) for p in prices)]],
                       hAlign="LEFT")
         table.setStyle(_GRID)
-        story += [table, Spacer(1, 4),
-                  _p(f"Includes {utility.name} delivery charges of {cents(utility.delivery_cents_per_kwh)} per kWh "
-                     f"and {dollars(utility.delivery_monthly)} a month."),
-                  Spacer(1, 8)]
-    facts = [
-        ("Energy charge", f"{cents(plan.energy_cents_per_kwh)} per kWh"),
-        ("Base charge", f"{dollars(plan.base_fee)} per billing cycle"),
-        ("Type of product", f"{plan.rate_type.capitalize()} rate"),
-        ("Contract term", f"{plan.term_months} months"),
-        ("Early termination fee", dollars(plan.early_termination_fee)
-         + (" per remaining month" if plan.etf_per_remaining_month else "")),
-    ]
-    if plan.bill_credit:
-        facts.append(("Bill credit", f"{dollars(plan.bill_credit)} in a month of "
-                                     f"{plan.bill_credit_min_kwh or 0:,} kWh or more"))
-    facts.append(("Renewable content", f"{plan.renewable_percent}%"))
-    table = Table([[_p(k, _LABEL), _p(v)] for k, v in facts], colWidths=[2.2 * inch, 4.3 * inch], hAlign="LEFT")
+        story += [table, Spacer(1, 4), _p(texts.efl_delivery(utility)), Spacer(1, 8)]
+    table = Table([[_p(k, _LABEL), _p(v)] for k, v in texts.efl_facts(plan)],
+                  colWidths=[2.2 * inch, 4.3 * inch], hAlign="LEFT")
     table.setStyle(_FACTS)
     story.append(table)
     return story
 
 
 def _tos(plan: Plan, utility: Optional[Utility]) -> list[Flowable]:
-    return [
-        _p("Your contract", _H2),
-        _p(f"This is a {plan.term_months}-month {plan.rate_type}-rate plan. The energy charge is "
-           f"{cents(plan.energy_cents_per_kwh)} per kWh plus a base charge of {dollars(plan.base_fee)} a month. "
-           f"Ending the contract early costs {dollars(plan.early_termination_fee)}, except when you move out "
-           "and give notice."),
-        _p("Cancelling", _H2),
-        _p(f"You may cancel without a fee within {plan.state.rescission_business_days} federal business days "
-           "after receiving these Terms of Service."),
-    ]
+    return [_p(_("Your contract"), _H2), _p(texts.tos_contract(plan)),
+            _p(_("Cancelling"), _H2), _p(texts.tos_cancelling(plan))]
 
 
 def _yrac(plan: Plan, utility: Optional[Utility]) -> list[Flowable]:
-    return [_p("You have the right to receive clear information about your plan, to cancel within the "
-               "rescission period, to privacy of your personal information, and to file a complaint with the "
-               "Public Utility Commission of Texas.")]
+    return [_p(texts.yrac_rights())]

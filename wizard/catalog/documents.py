@@ -7,6 +7,12 @@ Without one, the document is rendered from the catalog so it always matches it.
 Marketing may also give the Spanish translation of the current version: Spanish pages link it
 (`?lang=es`) while that version is current. Without it they link the English upload, marked as
 English (`hreflang="en"`), or the generated page, which speaks the page's language.
+
+A generated document speaks the language of the page that links it: links built on a Spanish page
+carry `?lang=es` (the blueprint's URL defaults), so a new tab, or a tab opened from an affiliate's
+frame whose language lives in another cookie, shows the document in Spanish. A language the customer
+chose with the switch in this browser's session comes first, so the switch works on the document's
+page too. The generated texts are here, once, for the page and the PDF (document_files).
 """
 from __future__ import annotations
 
@@ -14,7 +20,8 @@ import dataclasses
 import re
 from typing import Any, Optional
 
-from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, g, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _, lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.utils import secure_filename
@@ -29,8 +36,10 @@ from .pricing import price_table
 bp = Blueprint("documents", __name__, url_prefix="/documents")
 
 PLAN_CODE = re.compile(r"[A-Za-z0-9_-]{1,32}")
-KINDS = {"efl": "Electricity Facts Label", "tos": "Terms of Service",
-         "yrac": "Your Rights as a Customer"}
+KINDS = {"efl": _l("Electricity Facts Label"), "tos": _l("Terms of Service"),
+         "yrac": _l("Your Rights as a Customer")}
+#: The query argument of a document link naming the language of the page that links it.
+LANGUAGE_ARG = "lang"
 PDF_MAGIC = b"%PDF-"
 #: The languages a document can be given in: English makes a version, Spanish translates one.
 LANGUAGES = {"en": "English", "es": "Spanish"}
@@ -178,7 +187,8 @@ def _serve(document: PlanDocument) -> Response:
 
 @bp.get("/<plan_code>/<kind>")
 def document(plan_code: str, kind: str) -> Response | str:
-    """A plan's document: marketing's newest upload or link, else generated from the catalog.
+    """A plan's document: marketing's newest upload or link, else generated from the catalog, in
+    the language of the page that linked it (`i18n.language()` says which while it is chosen).
 
     The generated EFL shows the average prices for the utility asked for.
     """
@@ -187,15 +197,108 @@ def document(plan_code: str, kind: str) -> Response | str:
     plan = db.session.get(Plan, plan_code)
     if plan is None:
         abort(404)
-    language = request.args.get("lang")
-    translated = translation(db.session, plan, kind, language) if language in i18n.LANGUAGES else None
-    given = translated or newest(db.session, plan.code, kind)
-    if given is not None:
-        return _serve(given)
-    utilities = db.session.scalars(select(Utility).where(Utility.state_code == plan.state_code)
-                                  .order_by(Utility.name)).all()
-    chosen = next((u for u in utilities if u.code == request.args.get("utility")), None)
-    tables = [(u, price_table(plan, u, plan.state.usage_levels)) for u in ([chosen] if chosen else utilities)]
-    return render_template(f"documents/{kind}.html", plan=plan, title=KINDS[kind],
-                           version=current_version(plan, kind), tables=tables,
-                           supplier=current_app.config["SUPPLIER_NAME"])
+    with i18n.speaking(link_language() or i18n.language()):
+        language = i18n.language()
+        translated = translation(db.session, plan, kind, language) if language != i18n.DEFAULT else None
+        given = translated or newest(db.session, plan.code, kind)
+        if given is not None:
+            return _serve(given)
+        utilities = db.session.scalars(select(Utility).where(Utility.state_code == plan.state_code)
+                                      .order_by(Utility.name)).all()
+        chosen = next((u for u in utilities if u.code == request.args.get("utility")), None)
+        tables = [(u, price_table(plan, u, plan.state.usage_levels)) for u in ([chosen] if chosen else utilities)]
+        return render_template(f"documents/{kind}.html", plan=plan, title=str(KINDS[kind]),
+                               version=current_version(plan, kind), tables=tables, facts=efl_facts(plan),
+                               contract=tos_contract(plan), supplier=current_app.config["SUPPLIER_NAME"],
+                               efl_caption=efl_caption, efl_delivery=efl_delivery,
+                               tos_cancelling=tos_cancelling(plan), rights=yrac_rights(), notice=notice())
+
+
+def link_language() -> Optional[str]:
+    """The language the link asks for (`?lang=es`), unless this browser chose one with the switch."""
+    asked = request.args.get(LANGUAGE_ARG)
+    if asked in i18n.LANGUAGES and session.get(i18n.SESSION_KEY) not in i18n.LANGUAGES:
+        return asked
+    return None
+
+
+@bp.url_defaults
+def in_the_page_language(endpoint: str, values: dict[str, object]) -> None:
+    """A document linked from a page in another language than English says which (`?lang=es`)."""
+    if LANGUAGE_ARG not in values and i18n.language() != i18n.DEFAULT:
+        values[LANGUAGE_ARG] = i18n.language()
+
+
+# --- the generated documents' texts, for the page and the PDF ---------------------------------
+
+def rate_type_name(rate_type: str) -> str:
+    """Fixed rate, Variable rate, Indexed rate (a type the list does not know: as stored)."""
+    names = {"fixed": _("Fixed rate"), "variable": _("Variable rate"), "indexed": _("Indexed rate")}
+    return names.get(rate_type, rate_type.capitalize())
+
+
+def efl_facts(plan: Plan) -> list[tuple[str, str]]:
+    """The EFL's plan facts, label and value, in the language being rendered."""
+    etf = i18n.dollars(plan.early_termination_fee)
+    facts = [
+        (_("Energy charge"), _("%(price)s per kWh", price=i18n.cents(plan.energy_cents_per_kwh))),
+        (_("Base charge"), _("%(amount)s per billing cycle", amount=i18n.dollars(plan.base_fee))),
+        (_("Type of product"), rate_type_name(plan.rate_type)),
+        (_("Contract term"), _("1 month") if plan.term_months == 1 else _("%(num)s months", num=plan.term_months)),
+        (_("Early termination fee"), _("%(amount)s per remaining month", amount=etf)
+         if plan.etf_per_remaining_month else etf),
+    ]
+    if plan.bill_credit:
+        facts.append((_("Bill credit"), _("%(amount)s in a month of %(usage)s kWh or more",
+                                          amount=i18n.dollars(plan.bill_credit),
+                                          usage=i18n.number(plan.bill_credit_min_kwh or 0))))
+    facts.append((_("Renewable content"), f"{plan.renewable_percent}%"))
+    return facts
+
+
+def tos_contract(plan: Plan) -> str:
+    """The TOS's paragraph on the contract: term, rate type, charges, early termination."""
+    months = plan.term_months
+    if plan.rate_type == "variable":
+        kind = _("This is a %(months)s-month variable-rate plan.", months=months)
+    elif plan.rate_type == "indexed":
+        kind = _("This is a %(months)s-month indexed-rate plan.", months=months)
+    else:
+        kind = _("This is a %(months)s-month fixed-rate plan.", months=months)
+    return " ".join((kind, _(
+        "The energy charge is %(price)s per kWh plus a base charge of %(amount)s a month. Ending the contract "
+        "early costs %(fee)s, except when you move out and give notice.",
+        price=i18n.cents(plan.energy_cents_per_kwh), amount=i18n.dollars(plan.base_fee),
+        fee=i18n.dollars(plan.early_termination_fee))))
+
+
+def efl_caption(utility: Utility) -> str:
+    """The caption of an EFL's price table."""
+    return _("Average price per kWh, %(utility)s service area", utility=utility.name)
+
+
+def efl_delivery(utility: Utility) -> str:
+    """What an EFL's average prices include of the utility's charges."""
+    return _("Includes %(utility)s delivery charges of %(per_kwh)s per kWh and %(monthly)s a month.",
+             utility=utility.name, per_kwh=i18n.cents(utility.delivery_cents_per_kwh),
+             monthly=i18n.dollars(utility.delivery_monthly))
+
+
+def tos_cancelling(plan: Plan) -> str:
+    """The TOS's paragraph on the rescission period."""
+    return _("You may cancel without a fee within %(days)s federal business days after receiving these "
+             "Terms of Service.", days=plan.state.rescission_business_days)
+
+
+def yrac_rights() -> str:
+    """The YRAC's summary of the customer's rights."""
+    return _("You have the right to receive clear information about your plan, to cancel within the rescission "
+             "period, to privacy of your personal information, and to file a complaint with the Public Utility "
+             "Commission of Texas.")
+
+
+def notice() -> str:
+    """Says the generated document is a demo."""
+    return _("Demo document generated from the plan catalog.")
+
+

@@ -19,6 +19,7 @@ from typing import Any, Callable, Optional, Protocol, TypeVar
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app, request, session
+from flask_babel import gettext as _, lazy_gettext as _l
 from sqlalchemy.orm import Session
 from wtforms import EmailField, PasswordField
 from wtforms.validators import InputRequired, ValidationError
@@ -36,7 +37,7 @@ TOKEN_KEY = "reset_token"  # nosec B105 # a key of the session, not a secret
 ASKED_KEY = "recovery_asked"
 
 #: What the new-password form says after a reset (the sign-in page shows it).
-CHANGED = "Your password is changed. Sign in with it."
+CHANGED = _l("Your password is changed. Sign in with it.")
 
 V = TypeVar("V", bound=Callable[..., Any])
 
@@ -48,7 +49,8 @@ def _strip(value: Any) -> Any:
 class EmailForm(SafeForm):
     """The address a link or username should be emailed to."""
 
-    email = EmailField("Email address", filters=[_strip], validators=[InputRequired("Enter your email address.")],
+    email = EmailField(_l("Email address"), filters=[_strip],
+                       validators=[InputRequired(_l("Enter your email address."))],
                        render_kw={"autocomplete": "email", "spellcheck": "false", "autocapitalize": "none"})
 
     def validate_email(self, field: EmailField) -> None:
@@ -56,17 +58,18 @@ class EmailForm(SafeForm):
         try:
             field.data = validate_email(field.data, check_deliverability=False).normalized
         except EmailNotValidError:
-            raise ValidationError("Enter an email address like name@example.com.") from None
+            raise ValidationError(_l("Enter an email address like name@example.com.")) from None
 
 
 class NewPasswordForm(SafeForm):
     """A new password, typed twice, under the rules of a new account."""
 
-    password = PasswordField("New password", validators=[InputRequired("Choose a new password.")],
-                             description=f"At least {PASSWORD_MIN} characters. A few unrelated words make a "
-                                         "strong password that is easy to remember.",
+    password = PasswordField(_l("New password"), validators=[InputRequired(_l("Choose a new password."))],
+                             description=_l("At least %(number)s characters. A few unrelated words make a "
+                                            "strong password that is easy to remember.", number=PASSWORD_MIN),
                              render_kw={"autocomplete": "new-password"})
-    confirm = PasswordField("Type the new password again", validators=[InputRequired("Type the new password again.")],
+    confirm = PasswordField(_l("Type the new password again"),
+                            validators=[InputRequired(_l("Type the new password again."))],
                             render_kw={"autocomplete": "new-password"})
 
     def __init__(self, login_name: str, **kwargs: Any):
@@ -81,7 +84,7 @@ class NewPasswordForm(SafeForm):
 
     def validate_confirm(self, field: PasswordField) -> None:
         if self.password.data and not self.password.errors and field.data != self.password.data:
-            raise ValidationError("The two passwords are not the same. Type the new password in both boxes again.")
+            raise ValidationError(_l("The two passwords are not the same. Type the new password in both boxes again."))
 
 
 # --- rate limits -----------------------------------------------------------------------------
@@ -112,12 +115,13 @@ def lifetime() -> dt.timedelta:
 
 
 def lifetime_text() -> str:
-    """"1 hour", "2 hours" or "30 minutes", as pages and emails say it."""
+    """"1 hour", "2 hours" or "30 minutes" ("1 hora", "30 minutos"), as pages and emails say it,
+    in the language of what is being rendered."""
     minutes = int(lifetime().total_seconds() // 60)
     if minutes % 60 == 0:
         hours = minutes // 60
-        return f"{hours} hour{'s' if hours != 1 else ''}"
-    return f"{minutes} minute{'s' if minutes != 1 else ''}"
+        return _("1 hour") if hours == 1 else _("%(num)s hours", num=hours)
+    return _("1 minute") if minutes == 1 else _("%(num)s minutes", num=minutes)
 
 
 def issue(db_session: Session, purpose: str, subject_id: int) -> str:

@@ -10,6 +10,7 @@ from typing import Any, Optional
 from urllib.parse import urlsplit
 
 from flask import Flask, abort, current_app, g, get_flashed_messages, request, session
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
@@ -47,10 +48,10 @@ def open_affiliate(code: str) -> Affiliate:
 
 #: What a customer reads when the embedded wizard refuses them (see `error_kind`).
 ERROR_TEXT = {
-    "closed": ("This signup is not available", "This partner's signup link is not active any more. "
-               "You can still sign up for electricity on our own website."),
-    "foreign": ("This signup can't be used here", "This signup form only works on our partners' own "
-                "pages. Nothing was sent. Go back to the page where you started and try again."),
+    "closed": (_l("This signup is not available"), _l("This partner's signup link is not active any more. "
+               "You can still sign up for electricity on our own website.")),
+    "foreign": (_l("This signup can't be used here"), _l("This signup form only works on our partners' own "
+                "pages. Nothing was sent. Go back to the page where you started and try again.")),
 }
 
 
