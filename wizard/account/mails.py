@@ -10,7 +10,6 @@ import datetime as dt
 from typing import Any
 
 from flask_babel import gettext as _
-from flask_babel import ngettext
 
 from wizard.mail.kinds import Message, mail_kind
 
@@ -24,6 +23,6 @@ def password_reset(context: dict[str, Any], sent_at: dt.datetime) -> Message:
 @mail_kind("forgot_username")
 def forgot_username(context: dict[str, Any], sent_at: dt.datetime) -> Message:
     """The usernames of the logins using the address (no link needed): `usernames`."""
-    count = len(context.get("usernames", ()))
-    return Message(ngettext("Your My Account username", "Your My Account usernames", count), "mail/forgot_username",
+    many = len(context.get("usernames", ())) > 1
+    return Message(_("Your My Account usernames") if many else _("Your My Account username"), "mail/forgot_username",
                    context)
