@@ -12,7 +12,7 @@ from flask_login import logout_user
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
-from wizard.core import recovery
+from wizard.core import i18n, recovery
 from wizard.core.extensions import db, limiter
 from wizard.core.models import Customer
 from wizard.core.rendering import render_page
@@ -49,7 +49,8 @@ def forgot_password() -> Response:
                        "link": seal(link(".reset_password", token=recovery.issue(db.session, PURPOSE, a.id)))}
                       for a in accounts]
             queue(db.session, "password_reset", accounts[0].customer.email, {
-                "logins": logins, "lifetime": recovery.lifetime_text(), "ask_again": link(".forgot_password")})
+                "logins": logins, "lifetime": recovery.lifetime_text(), "ask_again": link(".forgot_password")},
+                language=i18n.language())
         db.session.commit()
         recovery.remember_asked(form.email.data)
         return redirect(url_for(".forgot_password_sent"), 303)
@@ -75,7 +76,7 @@ def forgot_username() -> Response:
         if accounts:
             queue(db.session, "forgot_username", accounts[0].customer.email, {
                 "usernames": [a.username for a in accounts], "sign_in": link(".login"),
-                "forgot_password": link(".forgot_password")})
+                "forgot_password": link(".forgot_password")}, language=i18n.language())
         db.session.commit()
         recovery.remember_asked(form.email.data)
         return redirect(url_for(".forgot_username_sent"), 303)

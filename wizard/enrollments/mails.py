@@ -1,11 +1,13 @@
 """The email that gives a customer enrolled by an agent, a partner or an import their My Account
-login: its username and a link to choose the password (nobody else ever knows it)."""
+login: its username and a link to choose the password (nobody else ever knows it), in the
+customer's language."""
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from wizard.account.models import Account
@@ -22,7 +24,7 @@ PURPOSE = "password_reset"
 @mail_kind(WELCOME)
 def account_welcome(context: dict[str, Any], sent_at: dt.datetime) -> Message:
     """`context`: first_name, username, link (sealed; it carries a token), days (how long it works)."""
-    return Message("Choose your My Account password", "mail/account_welcome", context)
+    return Message(_("Choose your My Account password"), "mail/account_welcome", context)
 
 
 def queue_welcome(session: Session, account: Account) -> None:
@@ -32,4 +34,5 @@ def queue_welcome(session: Session, account: Account) -> None:
     queue(session, WELCOME, account.customer.email, {
         "first_name": account.customer.first_name, "username": account.username,
         "link": seal(link("account.reset_password", token=token)), "days": lifetime.days,
-        "ask_again": link("account.forgot_password")}, key=f"welcome:{account.id}")
+        "ask_again": link("account.forgot_password")}, key=f"welcome:{account.id}",
+        language=account.customer.language)

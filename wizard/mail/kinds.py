@@ -4,9 +4,11 @@ A feature registers its kinds in its own `mails.py` (imported by its views):
 
     @mail_kind("password_reset")
     def password_reset(context: dict, sent_at: datetime) -> Message:
-        return Message("Reset your My Account password", "mail/password_reset", context)
+        return Message(_("Reset your My Account password"), "mail/password_reset", context)
 
-`template` names `<template>.txt` and `<template>.html` under wizard/templates/.
+`template` names `<template>.txt` and `<template>.html` under wizard/templates/. A builder runs
+inside `i18n.speaking(<the message's language>)` (wizard/mail/outbox.py): its `_()` texts and
+dates (wizard/mail/formats.py) come out in the recipient's language.
 """
 from __future__ import annotations
 

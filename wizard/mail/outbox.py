@@ -7,6 +7,10 @@ sending, hands it to the transport with no transaction open, then records the ou
 while the claim is still its own. A message has a stable Message-ID, so a resend after a crash
 between sending and recording is recognisable as the same message. Failures are retried with
 backoff until MAIL_MAX_ATTEMPTS, then given up (and logged).
+
+A message is written in its recipient's language, fixed when it is queued and kept in its
+context (`language`): the builder, the subject and both templates run inside
+`i18n.speaking(language)`, whichever request (or none) the drain happens to run in.
 """
 from __future__ import annotations
 
@@ -24,6 +28,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from wizard.core import outbox
+from wizard.core.i18n import DEFAULT, LANGUAGES, speaking
 from wizard.core.models import utcnow
 
 from .kinds import BUILDERS, Message
@@ -32,7 +37,10 @@ from .transports import Transport
 
 log = logging.getLogger(__name__)
 
-#: Renders a built message: (template, context) -> (text, html).
+#: The context key that keeps a message's language ("en", "es").
+LANGUAGE = "language"
+
+#: Renders a built message: (template, context) -> (text, html); the context holds LANGUAGE.
 Renderer = Callable[[str, dict[str, Any]], tuple[str, str]]
 
 
@@ -69,10 +77,15 @@ class MailReport:
 
 
 def queue(session: Session, kind: str, to: str, context: dict[str, Any],
-          attachments: Sequence[Attachment] = (), key: Optional[str] = None) -> Optional[MailMessage]:
-    """Add a message to the caller's transaction (the caller commits); None if `key` was queued before."""
+          attachments: Sequence[Attachment] = (), key: Optional[str] = None,
+          language: Optional[str] = None) -> Optional[MailMessage]:
+    """Add a message to the caller's transaction (the caller commits); None if `key` was queued before.
+
+    `language` is the recipient's ("en", "es"; anything else or None: English), kept with the message.
+    """
     if kind not in BUILDERS:
         raise ValueError(f"unknown mail kind {kind!r}")
+    context = {**context, LANGUAGE: language if language in LANGUAGES else DEFAULT}
     if key is not None:
         if session.scalar(select(MailMessage.id).where(MailMessage.key == key)) is not None:
             return None
@@ -169,13 +182,16 @@ def _retry_later(session_factory: outbox.SessionFactory, item_id: int, token: st
 
 
 def build(row: MailMessage, sent_at: dt.datetime, render: Renderer, settings: MailSettings) -> EmailMessage:
-    """The finished message of `row` as sent at `sent_at`: plain text and HTML, attachments."""
-    built: Message = BUILDERS[row.kind](dict(row.context), sent_at)
-    text, html = render(built.template, built.context)
+    """The finished message of `row` as sent at `sent_at`, in its language: plain text and HTML, attachments."""
+    language = row.context.get(LANGUAGE) or DEFAULT  # queued before messages kept one: English
+    with speaking(language):
+        built: Message = BUILDERS[row.kind](dict(row.context), sent_at)
+        subject = str(built.subject)
+        text, html = render(built.template, {**built.context, LANGUAGE: language})
     message = EmailMessage()
     message["From"] = formataddr((settings.from_name, settings.mail_from))
     message["To"] = row.to
-    message["Subject"] = built.subject
+    message["Subject"] = subject
     message["Date"] = format_datetime(sent_at.replace(tzinfo=dt.timezone.utc))
     domain = settings.mail_from.rpartition("@")[2] or "localhost"
     # The same for every attempt: a resend after a crash between sending and recording is the same message.

@@ -8,8 +8,9 @@ from typing import Any, Optional
 from flask import Flask, render_template
 
 from wizard.core.extensions import db
+from wizard.core.i18n import speaking
 
-from .outbox import MailReport, MailSettings, drain
+from .outbox import LANGUAGE, MailReport, MailSettings, drain
 from .transports import FileTransport, SmtpTransport, Transport
 
 log = logging.getLogger(__name__)
@@ -33,10 +34,11 @@ def transport(app: Flask) -> Transport:
 
 
 def renderer(app: Flask):
-    """Renders a message's `.txt` and `.html` templates inside the app context."""
+    """Renders a message's `.txt` and `.html` templates inside the app context, in the message's
+    language (Flask-Babel keeps the forced language on the app context: it is forced in this one)."""
 
     def render(template: str, context: dict[str, Any]) -> tuple[str, str]:
-        with app.app_context():
+        with app.app_context(), speaking(context.get(LANGUAGE)):
             return (render_template(f"{template}.txt", **context),
                     render_template(f"{template}.html", **context))
 

@@ -22,6 +22,8 @@ class AreaWaitlist(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     #: When they were told we serve their ZIP now (once); None: not yet.
     notified_at: Mapped[Optional[dt.datetime]]
+    #: The language of the page where they left the address: the email is written in it.
+    language: Mapped[str] = mapped_column(String(2), default="en", server_default="en")
 
 
 class Draft(Base):

@@ -63,7 +63,8 @@ def email_resume_link(draft: Draft, to: str) -> dt.datetime:
     queue(db.session, RESUME_DRAFT, to, {
         "link": seal(external_url(".resume", token=token)), "expires_at": until.isoformat(), "hours": _hours(),
         "supplier": current_app.config["SUPPLIER_NAME"],
-        "affiliate_name": (affiliate.display_name or affiliate.name) if affiliate else None})
+        "affiliate_name": (affiliate.display_name or affiliate.name) if affiliate else None},
+        language=draft.answers.get("language") or i18n.language())
     drafts.save(draft, draft.answers)  # commits the token and the message with the draft's new life
     return until
 

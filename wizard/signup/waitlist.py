@@ -14,6 +14,7 @@ from wtforms import EmailField
 from wtforms.validators import InputRequired, ValidationError
 
 from wizard.catalog.models import ServiceArea
+from wizard.core import i18n
 from wizard.core.extensions import db
 from wizard.core.forms import SafeForm
 from wizard.core.models import utcnow
@@ -41,12 +42,14 @@ class WaitlistForm(SafeForm):
 
 
 def join_waitlist(zip_code: str, email: str) -> None:
-    """Remember (once) that `email` wants to hear about `zip_code`."""
-    exists = db.session.scalar(select(AreaWaitlist.id).where(AreaWaitlist.zip == zip_code,
-                                                             AreaWaitlist.email == email))
-    if exists is None:
-        db.session.add(AreaWaitlist(zip=zip_code, email=email))
-        db.session.commit()
+    """Remember (once) that `email` wants to hear about `zip_code`, in the language of this page
+    (asking again in the other language changes it)."""
+    row = db.session.scalar(select(AreaWaitlist).where(AreaWaitlist.zip == zip_code, AreaWaitlist.email == email))
+    if row is None:
+        db.session.add(AreaWaitlist(zip=zip_code, email=email, language=i18n.language()))
+    else:
+        row.language = i18n.language()
+    db.session.commit()
 
 
 def notify_served(session: Session) -> int:
@@ -66,7 +69,7 @@ def notify_served(session: Session) -> int:
         queue(session, WAITLIST_SERVED, row.email, {
             "zip": row.zip, "supplier": current_app.config["SUPPLIER_NAME"], "start_link": start,
             "unsubscribe_link": external_url("signup.waitlist_leave", token=leave_token(row)),
-        }, key=f"waitlist:{row.id}:{row.created_at:%Y%m%d%H%M%S%f}")
+        }, key=f"waitlist:{row.id}:{row.created_at:%Y%m%d%H%M%S%f}", language=row.language)
         row.notified_at = now
     session.flush()
     return len(waiting)
