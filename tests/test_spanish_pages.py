@@ -146,3 +146,15 @@ def test_finish_later_in_spanish_says_until_when_in_spanish(spanish):
     assert '<h1 tabindex="-1">Revise su correo electrónico</h1>' in sent
     assert re.search(r"Enviamos un enlace a ana@example\.com\. Funciona una sola vez, hasta el \d+ de [a-z]+ de "
                      r"\d{4}, \d+:\d\d [ap]\. ?m\. C[SD]T\.", sent), sent
+
+
+def test_a_plan_withdrawn_before_enrolling_is_explained_in_spanish(spanish):
+    from wizard.catalog.models import Plan
+    spanish.walk()
+    with db.sessionmaker(spanish.client.application)() as session:
+        plan = session.get(Plan, "SAVER12")
+        plan.visibility = [v for v in plan.visibility if v.channel != "web"]
+        session.commit()
+    page = spanish.submit()
+    assert page.status_code == 303 and page.location.endswith("/signup/plans")
+    assert "El plan que eligió ya no está disponible. Elija otro plan." in text(spanish.get("/signup/plans"))
