@@ -178,7 +178,7 @@ def check_ready(ctx: DraftContext, skip: frozenset[str] = frozenset({"review"}))
     if ctx.utility is None:
         raise NotReady("utility", _("Choose the utility that serves the address."))
     if a_promo := ctx.answers.get("promo"):
-        error = ctx.check_promo(a_promo)[1]
+        _promo, error = ctx.check_promo(a_promo)
         if error:
             raise NotReady("promo", error)
     if ctx.plan is None:
@@ -190,8 +190,7 @@ def check_ready(ctx: DraftContext, skip: frozenset[str] = frozenset({"review"}))
         kind = "move_in" if ctx.answers.get("enrollment_type") == "move_in" else "switch"
         day = dt.date.fromisoformat(requested)
         if not ctx.earliest_date(kind) <= day <= ctx.latest_date():
-            raise NotReady("premise", _("The start date you chose has passed or is out of range. "
-                                        "Choose a new date."))
+            raise NotReady("premise", _("The start date you chose has passed or is out of range. Choose a new date."))
 
 
 def check_consent(consent: Consent) -> None:
