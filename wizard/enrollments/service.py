@@ -18,6 +18,7 @@ import secrets
 from typing import Any, Mapping, Optional, Sequence
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import MultiDict
@@ -178,15 +179,15 @@ def check_ready(ctx: DraftContext, skip: frozenset[str] = frozenset({"review"}))
     missing = next((s for s in journey.visible(STEPS, ctx.answers)
                     if s.slug not in skip and not s.done(ctx.answers)), None)
     if missing is not None:
-        raise NotReady(missing.slug, "Answer this question before you enroll.")
+        raise NotReady(missing.slug, _("Answer this question before you enroll."))
     if ctx.utility is None:
-        raise NotReady("utility", "Choose the utility that serves the address.")
+        raise NotReady("utility", _("Choose the utility that serves the address."))
     if a_promo := ctx.answers.get("promo"):
-        _, error = ctx.check_promo(a_promo)
+        _promo, error = ctx.check_promo(a_promo)
         if error:
             raise NotReady("promo", error)
     if ctx.plan is None:
-        raise NotReady("plans", "The plan you chose is no longer available. Choose another plan.")
+        raise NotReady("plans", _("The plan you chose is no longer available. Choose another plan."))
     if ctx.is_texas and (problem := address_lookup.submit_problem(ctx)):
         raise NotReady("premise", problem)
     requested = ctx.answers.get("requested_date")
@@ -194,7 +195,7 @@ def check_ready(ctx: DraftContext, skip: frozenset[str] = frozenset({"review"}))
         kind = "move_in" if ctx.answers.get("enrollment_type") == "move_in" else "switch"
         day = dt.date.fromisoformat(requested)
         if not ctx.earliest_date(kind) <= day <= ctx.latest_date():
-            raise NotReady("premise", "The start date you chose has passed or is out of range. Choose a new date.")
+            raise NotReady("premise", _("The start date you chose has passed or is out of range. Choose a new date."))
 
 
 def check_consent(consent: Consent) -> None:

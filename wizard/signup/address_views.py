@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import abort, flash, make_response, redirect, render_template, request
+from flask_babel import gettext as _, lazy_gettext as _l
 from werkzeug.wrappers import Response
 
 from wizard.core.dates import today
@@ -23,8 +24,8 @@ from .steps import BY_SLUG, STEPS, reconcile
 from .views import bp, go_on, step_url, typed_input
 
 #: Where "I can't find my address" leads on each step, and what it says.
-MANUAL = {"utility": ("utility-0", "choose the utility below."),
-          "premise": ("esi_id", "type the address in the fields below, with the ESI ID from an electricity bill.")}
+MANUAL = {"utility": ("utility-0", _l("choose the utility below.")),
+          "premise": ("esi_id", _l("type the address in the fields below, with the ESI ID from an electricity bill."))}
 
 
 def _changing() -> dict[str, Any]:
@@ -111,16 +112,17 @@ def _go_on(draft: Any, ctx: DraftContext, answers: dict[str, Any], pick: lookup.
     """Save the chosen address and show where the customer goes next, saying what changed."""
     notice = lookup.move_in_notice(pick)
     if slug == "utility":
-        flash(f"{pick.label} is served by {pick.utility.name}." + (f" {notice}" if notice else ""), "success")
+        served = _("%(address)s is served by %(utility)s.", address=pick.label, utility=pick.utility.name)
+        flash(f"{served} {notice}" if notice else served, "success")
         return go_on(draft, answers, slug)
     url = step_url("premise", **_changing())
     if ctx.utility is not None and pick.utility.code != ctx.utility.code:
         if "plan" in answers:
-            flash(f"Your utility is now {pick.utility.name}. Your plan stays; its average prices change with "
-                  f"{pick.utility.name}'s delivery charges (see them on the plans page).", "info")
+            flash(_("Your utility is now %(utility)s. Your plan stays; its average prices change with "
+                    "%(utility)s's delivery charges (see them on the plans page).", utility=pick.utility.name), "info")
         else:
-            flash(f"Your utility is now {pick.utility.name}. Your plan is not offered with it: choose a plan, "
-                  "then you come back to your address.", "info")
+            flash(_("Your utility is now %(utility)s. Your plan is not offered with it: choose a plan, "
+                    "then you come back to your address.", utility=pick.utility.name), "info")
             url = step_url("plans", change=1)
     drafts.save(draft, answers)
     return redirect(url, 303)

@@ -14,11 +14,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Optional
 
+from babel.dates import format_datetime
 from flask import current_app, redirect, request, session, url_for
+from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from wizard.core import i18n
-from wizard.core.dates import market_time
+from wizard.core.dates import MARKET_TZ, market_time
 from wizard.core.extensions import db, limiter
 from wizard.core.forms import SafeForm
 from wizard.core.models import utcnow
@@ -111,7 +113,7 @@ def finish_later() -> Response:
         session[SENT_KEY] = {"to": form.email.data, "until": until.isoformat()}
         return redirect(url_for(".finish_later_sent"), 303)
     status = 422 if request.method == "POST" else 200
-    return render_page("signup/finish_later.html", status, title="Finish later", form=form, hours=_hours())
+    return render_page("signup/finish_later.html", status, title=_("Finish later"), form=form, hours=_hours())
 
 
 @bp.get("/finish-later/sent")
@@ -120,9 +122,18 @@ def finish_later_sent() -> Response:
     sent = session.get(SENT_KEY)
     if drafts.current() is None or not isinstance(sent, dict):
         return redirect(url_for(".start"))
-    until = market_time(dt.datetime.fromisoformat(sent["until"]))
-    return render_page("signup/finish_later_sent.html", title="Check your email", to=sent["to"], until=until,
+    until = _market_moment(dt.datetime.fromisoformat(sent["until"]))
+    return render_page("signup/finish_later_sent.html", title=_("Check your email"), to=sent["to"], until=until,
                        form=ResumeForm())
+
+
+def _market_moment(utc: dt.datetime) -> str:
+    """Until when the link works, in the market's time zone as the page's language writes it (the
+    email says it in the same words: wizard/mail/formats.py on the mail branch)."""
+    if i18n.language() == i18n.DEFAULT:
+        return market_time(utc)
+    return format_datetime(utc.replace(tzinfo=dt.UTC), "d 'de' MMMM 'de' y, h:mm a z", tzinfo=MARKET_TZ,
+                           locale=i18n.LOCALES[i18n.language()])
 
 
 def _live_draft(draft_id: Optional[str]) -> Optional[Draft]:
@@ -143,17 +154,17 @@ def resume(token: str) -> Response:
     if request.method == "GET":
         draft = _live_draft(tokens.peek(db.session, RESUME_DRAFT, token))
         if draft is None:
-            return render_page("signup/resume_refused.html", 410, title="This link has expired", hours=_hours())
+            return render_page("signup/resume_refused.html", 410, title=_("This link has expired"), hours=_hours())
         if draft.enrollment_id:
-            return render_page("signup/resume_finished.html", title="You've finished this signup")
-        return render_page("signup/resume.html", title="Finish signing up", form=ResumeForm())
+            return render_page("signup/resume_finished.html", title=_("You've finished this signup"))
+        return render_page("signup/resume.html", title=_("Finish signing up"), form=ResumeForm())
     # The POST passed the CSRF check (CSRFProtect, before any view): another site's form uses nothing up.
     draft = _live_draft(tokens.take(db.session, RESUME_DRAFT, token))
     if draft is None or draft.enrollment_id:
         db.session.commit()
         if draft is None:
-            return render_page("signup/resume_refused.html", 410, title="This link has expired", hours=_hours())
-        return render_page("signup/resume_finished.html", title="You've finished this signup")
+            return render_page("signup/resume_refused.html", 410, title=_("This link has expired"), hours=_hours())
+        return render_page("signup/resume_finished.html", title=_("You've finished this signup"))
     session[drafts.SESSION_KEY] = draft.id
     session.permanent = True
     if draft.answers.get("language") in i18n.LANGUAGES:  # the draft's language, in this browser too

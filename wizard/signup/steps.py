@@ -10,6 +10,7 @@ import datetime as dt
 from typing import Any, Callable, Mapping
 
 from flask import current_app, flash
+from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
@@ -71,6 +72,7 @@ class Step:
     """One page of the wizard."""
 
     slug: str
+    #: Lazy (`_l`): shown in the language of the page that shows it.
     title: str
     form: type[forms.StepForm]
     done: Callable[[Answers], bool]
@@ -118,7 +120,7 @@ def _load_promo(ctx: DraftContext) -> dict[str, Any]:
 def _save_promo(form: forms.StepForm, ctx: DraftContext) -> dict[str, Any]:
     typed = (form.promo.data or "").strip()
     if typed and form.without_code():
-        flash(f"You are continuing without the promo code {typed.upper()}.", "info")
+        flash(_("You are continuing without the promo code %(code)s.", code=typed.upper()), "info")
     return form.answers()
 
 
@@ -193,30 +195,30 @@ def _save_credentials(form: forms.StepForm, ctx: DraftContext) -> dict[str, Any]
 
 
 STEPS: tuple[Step, ...] = (
-    Step("zip", "Your ZIP code", forms.ZipForm, done=lambda a: bool(a.get("utilities")),
+    Step("zip", _l("Your ZIP code"), forms.ZipForm, done=lambda a: bool(a.get("utilities")),
          save=_save_zip),
-    Step("promo", "Promo code", forms.PromoForm, done=lambda a: "promo" in a, load=_load_promo, save=_save_promo),
-    Step("customer-type", "Home or business", forms.CustomerTypeForm,
+    Step("promo", _l("Promo code"), forms.PromoForm, done=lambda a: "promo" in a, load=_load_promo, save=_save_promo),
+    Step("customer-type", _l("Home or business"), forms.CustomerTypeForm,
          done=lambda a: "customer_type" in a),
-    Step("utility", "Your utility", forms.UtilityForm, done=lambda a: "utility" in a,
+    Step("utility", _l("Your utility"), forms.UtilityForm, done=lambda a: "utility" in a,
          applies=lambda a: len(a.get("utilities") or []) > 1, may_apply=_several_utilities_or_zip_unknown),
-    Step("referral", "How you heard about us", forms.ReferralForm, done=lambda a: "referral" in a),
-    Step("plans", "Choose a plan", forms.PlanForm, done=lambda a: "plan" in a),
-    Step("customer", "New or existing customer", forms.CustomerStatusForm,
+    Step("referral", _l("How you heard about us"), forms.ReferralForm, done=lambda a: "referral" in a),
+    Step("plans", _l("Choose a plan"), forms.PlanForm, done=lambda a: "plan" in a),
+    Step("customer", _l("New or existing customer"), forms.CustomerStatusForm,
          done=lambda a: "customer_status" in a, applies=_not_another_premise, save=_save_customer_status),
-    Step("sign-in", "Sign in to My Account", forms.SignInForm, done=lambda a: bool(a.get("account_id")),
+    Step("sign-in", _l("Sign in to My Account"), forms.SignInForm, done=lambda a: bool(a.get("account_id")),
          applies=_existing_customer_to_sign_in, load=lambda ctx: {}, save=_save_sign_in),
-    Step("about-you", "About you", forms.AboutYouForm,
+    Step("about-you", _l("About you"), forms.AboutYouForm,
          done=lambda a: "first_name" in a and (a.get("state") != "TX" or "identity_enc" in a)
          and (a.get("customer_type") != "commercial" or bool(a.get("business_name"))),
          applies=_new_customer, may_apply=_new_customer_or_not_said, load=_load_about_you, save=_save_about_you),
-    Step("premise", "Service address", forms.PremiseForm,
+    Step("premise", _l("Service address"), forms.PremiseForm,
          done=lambda a: "service_line1" in a and (a.get("state") != "TX" or bool(a.get("esi_id"))),
          load=_load_premise, save=_save_premise),
-    Step("credentials", "Create your My Account login", forms.CredentialsForm,
+    Step("credentials", _l("Create your My Account login"), forms.CredentialsForm,
          done=lambda a: "password_hash" in a, applies=_new_customer, may_apply=_new_customer_or_not_said,
          load=_load_credentials, save=_save_credentials),
-    Step("review", "Check your answers", forms.ReviewForm, done=lambda a: False),
+    Step("review", _l("Check your answers"), forms.ReviewForm, done=lambda a: False),
 )
 
 BY_SLUG: Mapping[str, Step] = {s.slug: s for s in STEPS}

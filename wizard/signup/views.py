@@ -4,13 +4,15 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, request, session, url_for
+from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from billing import Status
 from billing.models import Enrollment
 from wizard.account.logins import account_of, sign_in
 from wizard.catalog import offers as catalog
-from wizard.catalog.models import State
+from wizard.catalog.models import Plan, State
 from wizard.core import dates
 from wizard.core.dates import today
 from wizard.core import i18n
@@ -218,7 +220,7 @@ def not_served() -> Response:
         join_waitlist(zip_code, form.email.data)
         joined = True
     status = 422 if request.method == "POST" and not joined else 200
-    return render_page("signup/not_served.html", status, title="We don't serve your area yet", form=form, zip_code=zip_code, joined=joined)
+    return render_page("signup/not_served.html", status, title=_("We don't serve your area yet"), form=form, zip_code=zip_code, joined=joined)
 
 
 @bp.route("/review", methods=["GET", "POST"])
@@ -247,7 +249,7 @@ def _submit(draft: Draft, ctx: DraftContext, supplier: str) -> Response:
     if existing and (not current_user.is_authenticated or current_user.id != ctx.answers.get("account_id")):
         drafts.save(draft, {k: v for k, v in ctx.answers.items()
                             if k not in ("account_id", "account_via", "another_premise")})
-        flash("Sign in to My Account again to enroll this address.", "error")
+        flash(_("Sign in to My Account again to enroll this address."), "error")
         return redirect(url_for(".step", slug="sign-in"), 303)
     evidence = ConsentEvidence(ip=request.remote_addr, user_agent=request.user_agent.string)
     try:
@@ -257,7 +259,7 @@ def _submit(draft: Draft, ctx: DraftContext, supplier: str) -> Response:
         return redirect(step_url(exc.step), 303)
     except UsernameTaken:
         drafts.save(draft, {k: v for k, v in ctx.answers.items() if k not in ("username", "password_hash")})
-        flash("Someone took that username a moment ago. Choose another one.", "error")
+        flash(_("Someone took that username a moment ago. Choose another one."), "error")
         return redirect(url_for(".step", slug="credentials"), 303)
     funnel.record(db.session, draft.id, funnel.COMPLETED, enrollment.affiliate_code, enrollment.sub_id)
     db.session.commit()
@@ -265,7 +267,8 @@ def _submit(draft: Draft, ctx: DraftContext, supplier: str) -> Response:
         sign_in(account_of(enrollment.customer_id))
     if request.form.get("another"):
         drafts.start(start_another_premise(current_user))
-        flash(f"Enrollment {enrollment.number} is submitted. Now tell us about the next address.", "success")
+        flash(_("Enrollment %(number)s is submitted. Now tell us about the next address.", number=enrollment.number),
+              "success")
         return redirect(url_for(".step", slug="zip"), 303)
     return redirect(url_for(".confirmation"), 303)
 
@@ -278,8 +281,34 @@ def confirmation() -> Response:
         return redirect(url_for(".start"))
     enrollment = db.session.get(Enrollment, draft.enrollment_id)
     emailed_to = enrollment.customer.email if mails.confirmation_queued(db.session, enrollment) else None
-    return render_page("signup/confirmation.html", title="You're enrolled", enrollment=enrollment,
-                       emailed_to=emailed_to, **_dates(enrollment))
+    quote = enrollment.plan_snapshot.get("quote_request")
+    return render_page("signup/confirmation.html", title=_("Quote requested") if quote else _("You're enrolled"),
+                       enrollment=enrollment, emailed_to=emailed_to, plan_name=_plan_name(enrollment),
+                       enrollment_status=str(STATUS_NAMES.get(enrollment.status, enrollment.status)),
+                       **_dates(enrollment))
+
+
+#: Each status in the customer's words (the billing system's names stay English for operations).
+#: The same texts as My Account's (wizard/account/views.py), so both pages name a status alike.
+STATUS_NAMES = {
+    Status.NEW: _l("New Enrollment Saved"),
+    Status.AWAITING_RESPONSE: _l("Submitted: Awaiting Response"),
+    Status.PENDING: _l("Pending"),
+    Status.CONNECTION_ERROR: _l("Submission Not Sent: Connection Error"),
+    Status.WITH_ERRORS: _l("Submitted: With Errors"),
+    Status.ON_HOLD: _l("On Hold"),
+    Status.ON_HOLD_QUOTE: _l("On Hold - Quote Request"),
+    Status.ACCEPTED: _l("Accepted"),
+    Status.REJECTED: _l("Rejected"),
+}
+
+
+def _plan_name(enrollment: Enrollment) -> str:
+    """The plan's name as enrolled (its snapshot), in the page's language when the catalog's plan
+    still has that name and marketing wrote a translation of it."""
+    name = enrollment.plan_snapshot.get("name", enrollment.plan_code)
+    plan = db.session.get(Plan, enrollment.plan_code) if i18n.language() != i18n.DEFAULT else None
+    return i18n.local(plan, "name") if plan is not None and plan.name == name else name
 
 
 def _dates(enrollment: Enrollment) -> dict[str, Any]:
@@ -298,8 +327,8 @@ def another() -> Response:
     if not current_user.is_authenticated:
         if frames.embedded():  # My Account's sign-in page may not be framed: sign in at the step
             drafts.start()
-            flash("Your session ended. Start again with the next address's ZIP code; "
-                  "you can sign in to My Account on the way.", "info")
+            flash(_("Your session ended. Start again with the next address's ZIP code; "
+                    "you can sign in to My Account on the way."), "info")
             return redirect(url_for(".step", slug="zip"), 303)
         return redirect(url_for("account.login", next=url_for(".start")), 303)
     drafts.start(start_another_premise(current_user))

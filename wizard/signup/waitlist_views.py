@@ -6,6 +6,7 @@ its CSRF token. Our own site only: the embedded wizard has no wait-list pages of
 from __future__ import annotations
 
 from flask import abort, redirect, request, url_for
+from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from wizard.core.forms import SafeForm
@@ -27,11 +28,11 @@ def waitlist_leave(token: str) -> Response:
         abort(404)
     entry = entry_for(token)
     if entry is None:
-        return render_page("signup/waitlist_leave.html", title="You're not on our wait list", entry=None)
+        return render_page("signup/waitlist_leave.html", title=_("You're not on our wait list"), entry=None)
     if request.method == "POST":  # CSRFProtect checked its token before this view ran
         leave_waitlist(entry)
         return redirect(url_for(".waitlist_left"), 303)
-    return render_page("signup/waitlist_leave.html", title="Leave our wait list", entry=entry, form=LeaveForm())
+    return render_page("signup/waitlist_leave.html", title=_("Leave our wait list"), entry=entry, form=LeaveForm())
 
 
 @bp.get("/waitlist/left")
@@ -39,4 +40,4 @@ def waitlist_left() -> Response:
     """Done: the address is gone."""
     if frames.embedded():
         abort(404)
-    return render_page("signup/waitlist_left.html", title="You're off our wait list")
+    return render_page("signup/waitlist_left.html", title=_("You're off our wait list"))
