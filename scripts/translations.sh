@@ -13,7 +13,7 @@ python3 -m babel.messages.frontend extract -F babel.cfg -k _l -k lazy_gettext -k
     --no-location --sort-output -o "$pot" .
 po=wizard/translations/es/LC_MESSAGES/messages.po
 if [[ -f "$po" ]]; then
-    python3 -m babel.messages.frontend update --no-fuzzy-matching --ignore-obsolete --no-location \
+    python3 -m babel.messages.frontend update --no-fuzzy-matching --ignore-obsolete \
         -i "$pot" -d wizard/translations -l es
     # Dates of the last run: noise in every diff, and a merge conflict between any two branches.
     sed -i '/^"POT-Creation-Date: /d; /^"PO-Revision-Date: /d' "$po"

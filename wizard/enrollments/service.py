@@ -9,6 +9,10 @@ evidence, the billing outbox row and the emails in one transaction.
 Idempotent: each channel names its submission (`submission_key`: the wizard's draft id, the
 partner's Idempotency-Key, the importer's sale id), and the enrollment's unique key makes a
 replay answer the enrollment already made instead of a second one.
+
+Messages a customer may read (the forms', and `check_ready`'s on the wizard's review page) are in
+the request's language: English for agents, partners and imports. `Invalid` and `NotReady` hold
+them as plain strings, ready for JSON, the session and the database.
 """
 from __future__ import annotations
 
@@ -18,6 +22,7 @@ import secrets
 from typing import Any, Mapping, Optional, Sequence
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import MultiDict
@@ -91,17 +96,17 @@ class Invalid(Exception):
     """The answers cannot be enrolled: `errors` maps each field ("" for none) to its messages."""
 
     def __init__(self, errors: Mapping[str, Sequence[str]]):
-        super().__init__("; ".join(f"{k or 'enrollment'}: {' '.join(v)}" for k, v in errors.items()))
-        self.errors = {k: list(v) for k, v in errors.items()}
+        self.errors = {k: [str(m) for m in v] for k, v in errors.items()}
+        super().__init__("; ".join(f"{k or 'enrollment'}: {' '.join(v)}" for k, v in self.errors.items()))
 
 
 class NotReady(Exception):
     """Stored answers cannot be submitted yet: `step` needs the customer's attention."""
 
     def __init__(self, step: str, message: str):
-        super().__init__(message)
+        super().__init__(str(message))
         self.step = step
-        self.message = message
+        self.message = str(message)
 
 
 class UsernameTaken(Exception):
@@ -151,7 +156,7 @@ def check(fields: Mapping[str, Any], source: Source, *, customer_id: Optional[in
             continue
         answers = {**answers, **step.answers_from(form, ctx)}
         if step.slug == "zip" and not answers["utilities"]:
-            errors["zip"] = [f"We don't serve ZIP code {answers['zip']}."]
+            errors["zip"] = [_("We don't serve ZIP code %(zip)s.", zip=answers["zip"])]
             break
         answers = reconcile(answers, context(answers, source, today))
     if errors:
@@ -173,15 +178,15 @@ def check_ready(ctx: DraftContext, skip: frozenset[str] = frozenset({"review"}))
     missing = next((s for s in journey.visible(STEPS, ctx.answers)
                     if s.slug not in skip and not s.done(ctx.answers)), None)
     if missing is not None:
-        raise NotReady(missing.slug, "Answer this question before you enroll.")
+        raise NotReady(missing.slug, _("Answer this question before you enroll."))
     if ctx.utility is None:
-        raise NotReady("utility", "Choose the utility that serves the address.")
+        raise NotReady("utility", _("Choose the utility that serves the address."))
     if a_promo := ctx.answers.get("promo"):
-        _, error = ctx.check_promo(a_promo)
+        _promo, error = ctx.check_promo(a_promo)
         if error:
             raise NotReady("promo", error)
     if ctx.plan is None:
-        raise NotReady("plans", "The plan you chose is no longer available. Choose another plan.")
+        raise NotReady("plans", _("The plan you chose is no longer available. Choose another plan."))
     if ctx.is_texas and (problem := address_lookup.submit_problem(ctx)):
         raise NotReady("premise", problem)
     requested = ctx.answers.get("requested_date")
@@ -189,7 +194,7 @@ def check_ready(ctx: DraftContext, skip: frozenset[str] = frozenset({"review"}))
         kind = "move_in" if ctx.answers.get("enrollment_type") == "move_in" else "switch"
         day = dt.date.fromisoformat(requested)
         if not ctx.earliest_date(kind) <= day <= ctx.latest_date():
-            raise NotReady("premise", "The start date you chose has passed or is out of range. Choose a new date.")
+            raise NotReady("premise", _("The start date you chose has passed or is out of range. Choose a new date."))
 
 
 def check_consent(consent: Consent) -> None:
