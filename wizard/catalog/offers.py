@@ -7,6 +7,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Optional, Sequence
 
+from babel.dates import format_date
+from flask import has_app_context
 from flask_babel import gettext as _
 from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import Session
@@ -60,6 +62,11 @@ def promo_uses(session: Session, code: str) -> int:
         Enrollment.promo_code == code, Enrollment.status.not_in(_NOT_COUNTED))) or 0
 
 
+def _day(day: dt.date) -> str:
+    """`day` as the request's language writes it; in English without an app (a script's session)."""
+    return long_date(day) if has_app_context() else format_date(day, "long", locale="en_US")
+
+
 def check_promo(session: Session, code: str, today: dt.date,
                 affiliate_code: Optional[str] = None) -> tuple[Optional[Promo], Optional[str]]:
     """Find a promo by code (any case); answer it, or None and why it cannot be used (in the
@@ -69,10 +76,10 @@ def check_promo(session: Session, code: str, today: dt.date,
         return None, _("We don't recognise that promo code. Check it, or continue without one.")
     if today < promo.valid_from:
         return None, _("That promo code starts on %(day)s. You can continue without it.",
-                       day=long_date(promo.valid_from))
+                       day=_day(promo.valid_from))
     if today > promo.valid_to:
         return None, _("That promo code expired on %(day)s. You can continue without it.",
-                       day=long_date(promo.valid_to))
+                       day=_day(promo.valid_to))
     if promo.max_uses is not None and promo_uses(session, promo.code) >= promo.max_uses:
         return None, _("That promo code has been used the most times it can be. You can continue without it.")
     return promo, None
