@@ -133,9 +133,10 @@ def test_the_about_you_questions_and_hints_are_in_spanish(spanish):
                   "un depósito; se guarda cifrado."):
         assert words in page, words
     assert "Email address" not in page and "Phone number" not in page
-    # Each language keeps its own name, marked for screen readers.
+    # Each language keeps its own name; the one not in the page's language is marked for screen readers.
     html = spanish.get("/signup/about-you").get_data(as_text=True)
-    assert 'lang="en">English</label>' in html and 'lang="es">Español</label>' in html
+    assert '<label for="language-0" lang="en">English</label>' in html
+    assert '<label for="language-1">Español</label>' in html
 
 
 # --- the premise: ESI ID, dates --------------------------------------------------------------------

@@ -31,6 +31,6 @@ class SafeForm(FlaskForm):
             return unbound_field.bind(form=form, filters=filters, **options)
 
 
-def options(pairs: Iterable[tuple[str, str]]) -> list[SelectChoice]:
-    """Radio choices from (value, label) pairs."""
+def options(pairs: Iterable[tuple[str, Any]]) -> list[SelectChoice]:
+    """Radio choices from (value, label) pairs; a label may be a lazy translation (`_l`)."""
     return [SelectChoice(value, label) for value, label in pairs]

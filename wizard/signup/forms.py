@@ -33,9 +33,9 @@ from wtforms.validators import InputRequired, Length, Optional, StopValidation, 
 from wizard.account.logins import SIGN_IN_FAILURE, authenticate
 from wizard.account.models import Account
 from wizard.core import validators as rules
-from wizard.core.i18n import long_date
 from wizard.core.extensions import db
 from wizard.core.forms import SafeForm, options
+from wizard.core import i18n
 
 from . import address_lookup
 
@@ -224,9 +224,9 @@ class AboutYouForm(StepForm):
     phone = TelField(_l("Phone number"), filters=[_strip],
                      validators=[InputRequired(_l("Enter a phone number we can reach you on."))],
                      render_kw={"autocomplete": "tel", "class": "input-medium"})
-    # Each language named in itself (and marked as such for screen readers), on pages of either.
+    #: Each language named in itself; `prepare` marks the one not in the page's language with its `lang`.
     language = RadioField(_l("Preferred language"),
-                          choices=[SelectChoice("en", "English", render_kw={"lang": "en"}),
+                          choices=[SelectChoice("en", "English"),
                                    SelectChoice("es", "Español", render_kw={"lang": "es"})],
                           default="en", validators=[InputRequired(_l("Choose a language."))])
     contact_method = RadioField(_l("How should we contact you?"),
@@ -249,6 +249,9 @@ class AboutYouForm(StepForm):
 
     def prepare(self, ctx: "DraftContext") -> None:
         super().prepare(ctx)
+        page = i18n.language()  # "English" on a Spanish page is read out as English, and the reverse
+        self.language.choices = [SelectChoice(code, name, render_kw={"lang": code} if code != page else None)
+                                 for code, name in i18n.LANGUAGES.items()]
         if not ctx.is_texas:
             del self.date_of_birth, self.identity_value
         if not ctx.is_business:
@@ -368,16 +371,16 @@ class PremiseForm(StepForm):
         if "move_in_date" in self:
             self.move_in_date.description = _(
                 "From today, %(today)s, to %(latest)s. A same-day or next-day move-in may carry a priority "
-                "connection fee.", today=long_date(ctx.today), latest=long_date(latest))
-        earliest = long_date(ctx.earliest_date("switch"))
+                "connection fee.", today=i18n.long_date(ctx.today), latest=i18n.long_date(latest))
+        earliest = i18n.long_date(ctx.earliest_date("switch"))
         if ctx.is_texas:
             self.switch_date.description = _(
                 "From %(earliest)s to %(latest)s, after the %(days)s-business-day cancellation period. "
                 "The utility charges a fee for a chosen date.",
-                earliest=earliest, latest=long_date(latest), days=ctx.rescission_days)
+                earliest=earliest, latest=i18n.long_date(latest), days=ctx.rescission_days)
         else:
             self.switch_date.description = _("From %(earliest)s to %(latest)s.", earliest=earliest,
-                                             latest=long_date(latest))
+                                             latest=i18n.long_date(latest))
 
     def _check_premise(self, ctx: "DraftContext") -> None:
         """The extract's word on the ESI ID given (chosen from the list or typed): refused, or only
@@ -434,14 +437,14 @@ class PremiseForm(StepForm):
                       _("Enter a real date, for example 2026-12-01."))
         earliest = self.ctx.earliest_date("switch")
         if field.data < earliest:
-            raise ValidationError(_("The earliest date we can request is %(day)s.", day=long_date(earliest)))
+            raise ValidationError(_("The earliest date we can request is %(day)s.", day=i18n.long_date(earliest)))
         self._not_too_late(field.data)
 
     def _not_too_late(self, day: dt.date) -> None:
         latest = self.ctx.latest_date()
         if day > latest:
             raise ValidationError(_("The date must be within %(days)s days, on or before %(day)s.",
-                                    days=self.ctx.state.max_days_ahead, day=long_date(latest)))
+                                    days=self.ctx.state.max_days_ahead, day=i18n.long_date(latest)))
 
     def validate(self, extra_validators: Any = None) -> bool:
         ok = super().validate(extra_validators)
