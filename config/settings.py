@@ -47,6 +47,8 @@ class Settings:
     PERMANENT_SESSION_LIFETIME = DRAFT_TTL
     # CSRF tokens are tied to the session and last as long as it: a customer may take days.
     WTF_CSRF_TIME_LIMIT = int(DRAFT_TTL.total_seconds())
+    # WTForms' own messages ("Not a valid choice.") in the page's language, from its Spanish catalog.
+    WTF_I18N_ENABLED = True
     SESSION_COOKIE_NAME = "signup"
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

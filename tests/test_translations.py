@@ -54,9 +54,9 @@ def _extracted() -> dict[str, tuple[str, int]]:
     found: dict[str, tuple[str, int]] = {}
     for filename, lineno, message, _comments, _context in extract_from_dir(
             str(ROOT), method_map, options_map, keywords=keywords):
-        for msgid in (message if isinstance(message, tuple) else (message,)):
-            if msgid:
-                found.setdefault(msgid, (filename, lineno))
+        msgid = message[0] if isinstance(message, tuple) else message  # a plural text: one entry, its singular
+        if msgid:
+            found.setdefault(msgid, (filename, lineno))
     return found
 
 

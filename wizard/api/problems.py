@@ -41,7 +41,8 @@ class Problem(Exception):
                  headers: Optional[Mapping[str, str]] = None):
         super().__init__(detail or KINDS.get(status, KINDS[500])[2])
         self.status, self.detail, self.kind, self.title = status, detail, kind, title
-        self.errors = {k: list(v) for k, v in errors.items()} if errors else None
+        # Plain strings: a message made by a form may be a lazy translation, which JSON cannot hold.
+        self.errors = {k: [str(m) for m in v] for k, v in errors.items()} if errors else None
         self.headers = dict(headers or {})
 
 
@@ -52,7 +53,7 @@ def body(status: int, detail: Optional[str] = None, *, kind: Optional[str] = Non
     document: dict[str, Any] = {"type": TYPE_BASE + (kind or name), "title": title or default_title,
                                 "status": status, "detail": detail or default_detail}
     if errors:
-        document["errors"] = {k: list(v) for k, v in errors.items()}
+        document["errors"] = {k: [str(m) for m in v] for k, v in errors.items()}
     return document
 
 

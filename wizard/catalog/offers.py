@@ -7,11 +7,15 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Optional, Sequence
 
+from babel.dates import format_date
+from flask import has_app_context
+from flask_babel import gettext as _
 from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from billing.models import Enrollment
 from billing.statuses import Status
+from wizard.core.i18n import long_date
 
 from .models import (
     WEB,
@@ -58,21 +62,26 @@ def promo_uses(session: Session, code: str) -> int:
         Enrollment.promo_code == code, Enrollment.status.not_in(_NOT_COUNTED))) or 0
 
 
+def _day(day: dt.date) -> str:
+    """`day` as the request's language writes it; in English without an app (a script's session)."""
+    return long_date(day) if has_app_context() else format_date(day, "long", locale="en_US")
+
+
 def check_promo(session: Session, code: str, today: dt.date,
                 affiliate_code: Optional[str] = None) -> tuple[Optional[Promo], Optional[str]]:
-    """Find a promo by code (any case); answer it, or None and why it cannot be used."""
+    """Find a promo by code (any case); answer it, or None and why it cannot be used (in the
+    request's language: the customer's, or English for staff, partners and imports)."""
     promo = session.get(Promo, code.strip().upper())
     if promo is None or (promo.affiliate_code and promo.affiliate_code != affiliate_code):
-        return None, "We don't recognise that promo code. Check it, or continue without one."
+        return None, _("We don't recognise that promo code. Check it, or continue without one.")
     if today < promo.valid_from:
-        return None, (f"That promo code starts on {promo.valid_from:%B %-d, %Y}. "
-                      "You can continue without it.")
+        return None, _("That promo code starts on %(day)s. You can continue without it.",
+                       day=_day(promo.valid_from))
     if today > promo.valid_to:
-        return None, (f"That promo code expired on {promo.valid_to:%B %-d, %Y}. "
-                      "You can continue without it.")
+        return None, _("That promo code expired on %(day)s. You can continue without it.",
+                       day=_day(promo.valid_to))
     if promo.max_uses is not None and promo_uses(session, promo.code) >= promo.max_uses:
-        return None, ("That promo code has been used the most times it can be. "
-                      "You can continue without it.")
+        return None, _("That promo code has been used the most times it can be. You can continue without it.")
     return promo, None
 
 
@@ -87,7 +96,7 @@ def offered_plans(session: Session, *, state: str, customer_type: str, promo_cod
     """
     unlocked: list[str] = []
     if promo_code:
-        promo, _ = check_promo(session, promo_code, today, affiliate_code)
+        promo, _refused = check_promo(session, promo_code, today, affiliate_code)
         if promo is not None:
             unlocked = list(promo.unlocks)
     shown = exists().where(

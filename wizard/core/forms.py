@@ -1,4 +1,10 @@
-"""The base of every form in the product: text input is cleaned of control characters first."""
+"""The base of every form in the product: text input is cleaned of control characters first.
+
+WTForms' own messages (a choice not offered, a date it cannot read) follow the page's language:
+Flask-WTF takes them from WTForms' catalog in the locale Flask-Babel chose (WTF_I18N_ENABLED), so a
+Spanish page says "Opción inválida." and staff pages stay English. The product's messages are its
+own, in its catalog, wherever a customer can meet them.
+"""
 from __future__ import annotations
 
 from typing import Any, Iterable
@@ -18,8 +24,6 @@ class SafeForm(FlaskForm):
     """Every form of the product: text input is cleaned of control characters first."""
 
     class Meta:
-        locales = ("en_US", "en")
-
         def bind_field(self, form: Any, unbound_field: Any, options: dict[str, Any]) -> Any:
             # A new list for each bound field: the unbound field is the form class's, shared by every
             # request (changing its kwargs added one more filter to every field on every request).
@@ -27,6 +31,6 @@ class SafeForm(FlaskForm):
             return unbound_field.bind(form=form, filters=filters, **options)
 
 
-def options(pairs: Iterable[tuple[str, str]]) -> list[SelectChoice]:
-    """Radio choices from (value, label) pairs."""
+def options(pairs: Iterable[tuple[str, Any]]) -> list[SelectChoice]:
+    """Radio choices from (value, label) pairs; a label may be a lazy translation (`_l`)."""
     return [SelectChoice(value, label) for value, label in pairs]

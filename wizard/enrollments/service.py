@@ -9,6 +9,10 @@ evidence, the billing outbox row and the emails in one transaction.
 Idempotent: each channel names its submission (`submission_key`: the wizard's draft id, the
 partner's Idempotency-Key, the importer's sale id), and the enrollment's unique key makes a
 replay answer the enrollment already made instead of a second one.
+
+Messages a customer may read (the forms', and `check_ready`'s on the wizard's review page) are in
+the request's language: English for agents, partners and imports. `Invalid` and `NotReady` hold
+them as plain strings, ready for JSON, the session and the database.
 """
 from __future__ import annotations
 
@@ -97,17 +101,17 @@ class Invalid(Exception):
     """The answers cannot be enrolled: `errors` maps each field ("" for none) to its messages."""
 
     def __init__(self, errors: Mapping[str, Sequence[str]]):
-        super().__init__("; ".join(f"{k or 'enrollment'}: {' '.join(v)}" for k, v in errors.items()))
-        self.errors = {k: list(v) for k, v in errors.items()}
+        self.errors = {k: [str(m) for m in v] for k, v in errors.items()}
+        super().__init__("; ".join(f"{k or 'enrollment'}: {' '.join(v)}" for k, v in self.errors.items()))
 
 
 class NotReady(Exception):
     """Stored answers cannot be submitted yet: `step` needs the customer's attention."""
 
     def __init__(self, step: str, message: str):
-        super().__init__(message)
+        super().__init__(str(message))
         self.step = step
-        self.message = message
+        self.message = str(message)
 
 
 class UsernameTaken(Exception):
@@ -157,7 +161,7 @@ def check(fields: Mapping[str, Any], source: Source, *, customer_id: Optional[in
             continue
         answers = {**answers, **step.answers_from(form, ctx)}
         if step.slug == "zip" and not answers["utilities"]:
-            errors["zip"] = [f"We don't serve ZIP code {answers['zip']}."]
+            errors["zip"] = [_("We don't serve ZIP code %(zip)s.", zip=answers["zip"])]
             break
         answers = reconcile(answers, context(answers, source, today))
     if errors:

@@ -110,7 +110,7 @@ def _existing(keys: list[str]) -> dict[str, str]:
 def _problems(line: int, errors: dict[str, list[str]]) -> list[dict[str, Any]]:
     """A row's problems as listed: in the file's column order, those about no one column first."""
     order = {name: i for i, name in enumerate(("",) + columns.COLUMNS)}
-    return [{"line": line, "field": name, "message": message}
+    return [{"line": line, "field": name, "message": str(message)}  # plain strings: the record is JSON
             for name, messages in sorted(errors.items(), key=lambda item: order.get(item[0], len(order)))
             for message in messages]
 

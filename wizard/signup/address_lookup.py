@@ -6,7 +6,9 @@ in the draft's ZIP, with a utility the catalog offers there, and pass the extrac
 (`wizard.premises.rules`), whether it was chosen from the list or typed by hand. This module words
 those rules for customers and keeps the lookup's page state in the draft's unsaved input of the
 step (`_unsaved[slug]`): the same place the Back button keeps what was typed, so a search without
-JavaScript is a plain post/redirect/get and nothing typed is lost.
+JavaScript is a plain post/redirect/get and nothing typed is lost. Its messages are made in the
+request's language (a customer's, or English on the agents' screen), never stored: a problem is kept
+as its `kind` and worded again when the page is shown.
 """
 from __future__ import annotations
 
@@ -14,6 +16,9 @@ import dataclasses
 from typing import Any, Mapping, Optional
 
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_limiter.util import get_remote_address
 from limits import parse_many
 
@@ -68,18 +73,18 @@ class Results:
 def _note(premise: Premise, utility_name: Optional[str], residential: bool) -> str:
     found = findings(premise)
     if utility_name is None:
-        return "Not a utility we serve here"
+        return _("Not a utility we serve here")
     if found.refusal == "unmetered":
-        return "No meter: can't be signed up"
+        return _("No meter: can't be signed up")
     if found.refusal == "inactive":
-        return "Inactive: can't be signed up"
+        return _("Inactive: can't be signed up")
     notes = []
     if found.business and residential:
-        notes.append("Business premise")
+        notes.append(_("Business premise"))
     if found.move_in_only == "de_energized":
-        notes.append("No power connected now: move-in only")
+        notes.append(_("No power connected now: move-in only"))
     elif found.move_in_only == "switch_hold":
-        notes.append("Switch hold: move-in only")
+        notes.append(_("Switch hold: move-in only"))
     return "; ".join(notes)
 
 
@@ -88,22 +93,21 @@ def search(ctx: DraftContext, typed: str) -> Results:
     typed = " ".join((typed or "").split())[:120]
     zip_code = ctx.answers.get("zip", "")
     if len(lookup.typed_keys(typed)[0]) < lookup.MIN_QUERY:
-        return Results(typed, [], "Type at least the house number and the start of the street name, like 1500 Main.")
+        return Results(typed, [], _("Type at least the house number and the start of the street name, like 1500 Main."))
     found = lookup.search(ctx.session, zip_code, typed, limit=lookup.LIMIT + 1)
     more = len(found) > lookup.LIMIT
     names = {u.code: u.name for u in ctx.utilities}
-    options = [Option(f.premise.esi_id, f.label, names.get(f.utility_code or "", "Another utility"),
+    options = [Option(f.premise.esi_id, f.label, names.get(f.utility_code or "") or _("Another utility"),
                       _note(f.premise, names.get(f.utility_code or ""), not ctx.is_business))
                for f in found[:lookup.LIMIT]]
     if not options:
-        status = (f"No address in ZIP code {zip_code} begins with “{typed}”. Check the house number and "
-                  "street, or enter the address yourself.")
+        status = _("No address in ZIP code %(zip)s begins with “%(typed)s”. Check the house number and "
+                   "street, or enter the address yourself.", zip=zip_code, typed=typed)
     elif more:
-        status = (f"More than {lookup.LIMIT} addresses begin with “{typed}”: the first {lookup.LIMIT} are "
-                  "shown. Type more of the address to find yours.")
+        status = _("More than %(limit)s addresses begin with “%(typed)s”: the first %(limit)s are "
+                   "shown. Type more of the address to find yours.", limit=lookup.LIMIT, typed=typed)
     else:
-        count = len(options)
-        status = f"{count} address{'es' if count != 1 else ''} found."
+        status = ngettext("%(num)s address found.", "%(num)s addresses found.", len(options))
     return Results(typed, options, status, more)
 
 
@@ -121,8 +125,8 @@ def within_rate_limit() -> bool:
     return all(hits)
 
 
-RATE_LIMITED = ("You have searched for addresses many times in a short while. Wait a minute, then try "
-                "again. Your answers so far are saved.")
+RATE_LIMITED = _l("You have searched for addresses many times in a short while. Wait a minute, then try "
+                  "again. Your answers so far are saved.")
 
 
 # --- checking a premise ----------------------------------------------------------------------
@@ -168,42 +172,47 @@ def check(ctx: DraftContext, premise: Premise, *, utility_change: bool, typed: b
     """`premise` for this draft, or Refused. `utility_change`: its utility may differ from the
     draft's (the customer chose to change it, or the utility is being chosen by the address)."""
     zip_code = ctx.answers.get("zip", "")
-    what = f"ESI ID {premise.esi_id}" if typed else label(premise)
+    what = _("ESI ID %(esi_id)s", esi_id=premise.esi_id) if typed else label(premise)
     if premise.zip != zip_code:
-        raise Refused(Problem("not_in_zip", f"{what} is for an address in ZIP code {premise.zip}, not {zip_code}. "
-                                            "Check it, or change the ZIP code.", premise))
+        raise Refused(Problem("not_in_zip", _("%(what)s is for an address in ZIP code %(zip)s, not %(chosen)s. "
+                                              "Check it, or change the ZIP code.",
+                                              what=what, zip=premise.zip, chosen=zip_code), premise))
     code = lookup.utility_for(ctx.session, premise)
     utility = next((u for u in ctx.utilities if u.code == code), None)
     if utility is None:
-        raise Refused(Problem("not_offered", f"{what} is served by a utility we don't serve in ZIP code {zip_code}. "
-                                             f"Check the address, or call us at {phone()}.", premise))
+        raise Refused(Problem("not_offered", _("%(what)s is served by a utility we don't serve in ZIP code %(zip)s. "
+                                               "Check the address, or call us at %(phone)s.",
+                                               what=what, zip=zip_code, phone=phone()), premise))
     found = findings(premise)
     if found.refusal == "unmetered":
-        raise Refused(Problem("unmetered", f"{label(premise)} (ESI ID {premise.esi_id}) has no meter: it is unmetered "
-                                           "service, like a street light, so it can't be signed up for a plan. "
-                                           f"Check the address, or call us at {phone()}.", premise))
+        raise Refused(Problem("unmetered", _("%(address)s (ESI ID %(esi_id)s) has no meter: it is unmetered service, "
+                                             "like a street light, so it can't be signed up for a plan. Check the "
+                                             "address, or call us at %(phone)s.",
+                                             address=label(premise), esi_id=premise.esi_id, phone=phone()), premise))
     if found.refusal == "inactive":
-        raise Refused(Problem("inactive", f"The utility lists {label(premise)} (ESI ID {premise.esi_id}) as inactive, "
-                                          "so it can't be signed up. Check the address, or call us at "
-                                          f"{phone()}.", premise))
+        raise Refused(Problem("inactive", _("The utility lists %(address)s (ESI ID %(esi_id)s) as inactive, so it "
+                                            "can't be signed up. Check the address, or call us at %(phone)s.",
+                                            address=label(premise), esi_id=premise.esi_id, phone=phone()), premise))
     if found.business and not ctx.is_business:
-        raise Refused(Problem("business", f"{label(premise)} is a business address: the utility lists it as "
-                                          f"“{premise.premise_type}”. You told us the electricity is for a home. "
-                                          "To sign this address up, change to a business signup.", premise))
+        raise Refused(Problem("business", _("%(address)s is a business address: the utility lists it as "
+                                            "“%(premise_type)s”. You told us the electricity is for a home. "
+                                            "To sign this address up, change to a business signup.",
+                                            address=label(premise), premise_type=premise.premise_type), premise))
     if not utility_change and ctx.utility is not None and utility.code != ctx.utility.code:
-        raise Refused(Problem("other_utility", f"{label(premise)} is served by {utility.name}, not by "
-                                               f"{ctx.utility.name}, the utility you chose. The plan prices you "
-                                               f"saw were for {ctx.utility.name}.", premise, utility))
+        raise Refused(Problem("other_utility", _("%(address)s is served by %(utility)s, not by %(chosen)s, the "
+                                                 "utility you chose. The plan prices you saw were for %(chosen)s.",
+                                                 address=label(premise), utility=utility.name,
+                                                 chosen=ctx.utility.name), premise, utility))
     return Pick(premise, utility, found)
 
 
 def check_choice(ctx: DraftContext, esi_id: str, *, utility_change: bool) -> Pick:
     """The premise a customer chose from the list (an ESI ID from the browser, so trusted for nothing)."""
     if not esi_id:
-        raise Refused(Problem("none_chosen", "Choose your address from the list."))
+        raise Refused(Problem("none_chosen", _("Choose your address from the list.")))
     premise = lookup.by_esi_id(ctx.session, esi_id[:22]) if esi_id.isdigit() else None
     if premise is None:
-        raise Refused(Problem("unknown", "That address is not in our list. Search for it again."))
+        raise Refused(Problem("unknown", _("That address is not in our list. Search for it again.")))
     return check(ctx, premise, utility_change=utility_change)
 
 
@@ -217,12 +226,12 @@ def typed_premise(ctx: DraftContext, esi_id: Optional[str]) -> Optional[Premise]
 def move_in_notice(pick: Pick) -> Optional[str]:
     """What the customer must know when only a move-in can be made at the premise."""
     if pick.findings.move_in_only == "de_energized":
-        return (f"No electricity is connected at {pick.label} now, so your signup is a move-in: the utility "
-                "connects the power on the move-in date you choose.")
+        return _("No electricity is connected at %(address)s now, so your signup is a move-in: the utility "
+                 "connects the power on the move-in date you choose.", address=pick.label)
     if pick.findings.move_in_only == "switch_hold":
-        return (f"The utility has put a switch hold on {pick.label}, so its electricity provider can't be "
-                f"switched now. If you are moving in, sign up as a move-in. If you live there now, call us at "
-                f"{phone()} and we will help.")
+        return _("The utility has put a switch hold on %(address)s, so its electricity provider can't be "
+                 "switched now. If you are moving in, sign up as a move-in. If you live there now, call us at "
+                 "%(phone)s and we will help.", address=pick.label, phone=phone())
     return None
 
 
@@ -314,7 +323,7 @@ def page_state(ctx: DraftContext, slug: str) -> PageState:
     kind, esi = unsaved.get(PROBLEM), unsaved.get(PROBLEM_ESI, "")
     problem: Optional[Problem] = None
     if kind == "rate_limited":
-        problem = Problem(kind, RATE_LIMITED)
+        problem = Problem(kind, str(RATE_LIMITED))
     elif kind:
         try:
             check_choice(ctx, esi, utility_change=(slug == "utility"))

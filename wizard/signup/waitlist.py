@@ -7,6 +7,8 @@ from typing import Optional
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -31,14 +33,14 @@ LEAVE_SALT = "waitlist-leave"
 class WaitlistForm(SafeForm):
     """An email address to tell when we serve the ZIP."""
 
-    email = EmailField("Email address", validators=[InputRequired("Enter your email address.")],
+    email = EmailField(_l("Email address"), validators=[InputRequired(_l("Enter your email address."))],
                        render_kw={"autocomplete": "email", "spellcheck": "false"})
 
     def validate_email(self, field: EmailField) -> None:
         try:
             field.data = validate_email(field.data.strip(), check_deliverability=False).normalized
         except EmailNotValidError:
-            raise ValidationError("Enter an email address like name@example.com.") from None
+            raise ValidationError(_("Enter an email address like name@example.com.")) from None
 
 
 def join_waitlist(zip_code: str, email: str) -> None:
