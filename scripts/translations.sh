@@ -16,7 +16,9 @@ if [[ -f "$po" ]]; then
     python3 -m babel.messages.frontend update --no-fuzzy-matching --ignore-obsolete \
         -i "$pot" -d wizard/translations -l es
     # Dates of the last run: noise in every diff, and a merge conflict between any two branches.
-    sed -i '/^"POT-Creation-Date: /d; /^"PO-Revision-Date: /d' "$po"
+    # Babel's placeholders for a translation team's addresses: this catalog has none.
+    sed -i '/^"POT-Creation-Date: /d; /^"PO-Revision-Date: /d; /^"Report-Msgid-Bugs-To: /d;
+            /^"Last-Translator: /d; /^"Language-Team: /d' "$po"
 else
     python3 -m babel.messages.frontend init -i "$pot" -d wizard/translations -l es
 fi
