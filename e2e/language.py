@@ -21,20 +21,35 @@ from wizard.core.extensions import db
 from .customer import DALLAS, Customer, Person, Premise
 
 #: Common English words no Spanish sentence holds (and that no customer, street or plan is named by
-#: once the names below are set aside). Left out on purpose: words Spanish spells the same or that
-#: Spanish pages keep ("plan", "total", "error", "email", "no", "me", "he", "has", "a", "date", "login").
+#: once the names below are set aside), by theme. Left out on purpose: words Spanish spells the same
+#: or that Spanish pages keep ("plan", "total", "error", "email", "promo", "radio", "social",
+#: "federal", "variable", "base", "suite", "use", "no", "me", "he", "has", "a", "at", "date", "login",
+#: "main" as in "Main St").
 ENGLISH_WORDS = frozenset("""
     the your you and with from for this that these our we are is have will what which when where how
-    or of to not all more every each only already again before after about here now yes new other
-    choose enter continue back please plans sign step next change review check send select help
-    problem password username account enrollment enroll enrolled my home business customer address
-    phone number name first last month months day days price fee free
+    or of to not all more every each only already again before after about here there now until within
+    yes new other first last next
+
+    choose enter continue back please skip find create read accept authorize cancel call check
+    sign signed send select change review help opens tab
+
+    plans step steps problem password username account enrollment enroll enrolled confirmation
+    documents my home business small residential commercial customer existing provider retail
+    address street city state unit code optional phone number name language preferred contact message
+    text mail birth security credit deposit heard friend family search engine website questions content
+
+    month months day days price fee free average energy electricity charge rate type fixed term early
+    termination renewable bill bills switch start available service terms rights facts label
+    status history submitted pending accepted rejected
 """.split())
 
-_WORD = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)?")
+#: Official names a Spanish text may quote in English, beside its Spanish name.
+KEPT_IN_ENGLISH = ("Public Utility Commission of Texas", "Electric Service Identifier")
+
+_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")  # letters of any alphabet: "allí" is not "all"
 _EMAIL_OR_URL = re.compile(r"\S+@\S+|https?://\S+")
 
-#: What a page shows in its language: the visible text (and the texts screen readers read out: the
+#: What a page shows in its language: the skip link and the visible text (and the texts screen readers read out: the
 #: visually hidden spans, aria-label, title, alt) of header, main and footer, plus the document's
 #: title. Text inside an element marked with another language (the switch's "English", a name
 #: kept in English with lang="en") is that language's, and not returned.
@@ -42,7 +57,7 @@ _SHOWN_TEXT = """(lang) => {
   const parts = [document.title];
   const speaks = (el) => ((el.closest('[lang]') || document.documentElement).getAttribute('lang') || '')
       .toLowerCase().split('-')[0] === lang;
-  for (const root of document.querySelectorAll('body > header, main, body > footer')) {
+  for (const root of document.querySelectorAll('body > .skip-link, body > header, main, body > footer')) {
     const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT | NodeFilter.SHOW_ELEMENT);
     for (let node = walker.currentNode; node; node = walker.nextNode()) {
       const el = node.nodeType === Node.TEXT_NODE ? node.parentElement : node;
@@ -64,7 +79,7 @@ def proper_names(app: Flask) -> list[str]:
     """Names a Spanish page may show in English: the supplier, affiliates (and their own welcome
     text, which only they write), utilities and plans (a plan without a Spanish name keeps its own).
     Longest first, so that a name inside another is not cut out of it first."""
-    names = {app.config["SUPPLIER_NAME"]}
+    names = {app.config["SUPPLIER_NAME"], *KEPT_IN_ENGLISH}
     with db.sessionmaker(app)() as session:
         for affiliate in session.scalars(select(Affiliate)):
             names |= {affiliate.name, affiliate.display_name or "", affiliate.welcome_text or ""}
@@ -80,10 +95,10 @@ def english_words_in(text: str, names: Iterable[str] = ()) -> list[str]:
     for name in names:
         text = text.replace(name, " ")
     text = " ".join(_EMAIL_OR_URL.sub(" ", text).split())
-    found = []
+    found: list[str] = []
     for match in _WORD.finditer(text):
         word = match.group().lower()
-        if word in ENGLISH_WORDS or word.split("'")[0] in ENGLISH_WORDS:
+        if word in ENGLISH_WORDS or re.split("['’]", word)[0] in ENGLISH_WORDS:
             found.append(f"{match.group()!r} in “…{text[max(0, match.start() - 30):match.end() + 30]}…”")
     return found
 
@@ -132,15 +147,13 @@ class PolyglotCustomer(Customer):
     def pick(self, name: str, value: str) -> None:
         """Choose a radio button with the keyboard's Space (as `check` would, only by key)."""
         radio = self.page.locator(f"#panel input[type=radio][name={name}][value='{value}']")
-        radio.focus()
-        self.page.keyboard.press("Space")
+        radio.press("Space")
         expect(radio).to_be_checked()
 
     def submit(self) -> None:
         """The step form's main button (the first submit button without a name), by Enter."""
         button = self.page.locator("#panel form .buttons button[type=submit]:not([name])").first
-        button.focus()
-        self.page.keyboard.press("Enter")
+        button.press("Enter")
 
     continue_ = submit
 
@@ -244,8 +257,7 @@ class PolyglotCustomer(Customer):
         boxes = self.page.locator("#panel input[type=checkbox][name^=ack_]")
         expect(boxes).to_have_count(4)
         for box in boxes.all():
-            box.focus()
-            self.page.keyboard.press("Space")
+            box.press("Space")
             expect(box).to_be_checked()
         self.submit()
 
