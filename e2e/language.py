@@ -47,7 +47,7 @@ ENGLISH_WORDS = frozenset("""
 KEPT_IN_ENGLISH = ("Public Utility Commission of Texas", "Electric Service Identifier")
 
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")  # letters of any alphabet: "allí" is not "all"
-_EMAIL_OR_URL = re.compile(r"\S+@\S+|https?://\S+")
+_EMAIL_URL_OR_FILE = re.compile(r"\S+@\S+|https?://\S+|[\w.-]+\.(?:pdf|html|png)\b")
 
 #: What a page shows in its language: the skip link and the visible text (and the texts screen readers read out: the
 #: visually hidden spans, aria-label, title, alt) of header, main and footer, plus the document's
@@ -91,10 +91,10 @@ def proper_names(app: Flask) -> list[str]:
 
 def english_words_in(text: str, names: Iterable[str] = ()) -> list[str]:
     """The ENGLISH_WORDS in `text` (whole words, any case), with each of `names` and every email
-    address and URL set aside first; each with a little of the text around it, to find it on the page."""
+    address, URL and file name (an attachment's) set aside first; each with a little of the text around it, to find it on the page."""
     for name in names:
         text = text.replace(name, " ")
-    text = " ".join(_EMAIL_OR_URL.sub(" ", text).split())
+    text = " ".join(_EMAIL_URL_OR_FILE.sub(" ", text).split())
     found: list[str] = []
     for match in _WORD.finditer(text):
         word = match.group().lower()
