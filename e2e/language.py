@@ -49,9 +49,9 @@ KEPT_IN_ENGLISH = ("Public Utility Commission of Texas", "Electric Service Ident
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")  # letters of any alphabet: "allí" is not "all"
 _EMAIL_URL_OR_FILE = re.compile(r"\S+@\S+|https?://\S+|[\w.-]+\.(?:pdf|html|png)\b")
 
-#: What a page shows in its language: the skip link and the visible text (and the texts screen readers read out: the
-#: visually hidden spans, aria-label, title, alt) of header, main and footer, plus the document's
-#: title. Text inside an element marked with another language (the switch's "English", a name
+#: What a page shows in its language: the visible text of the skip link, header, main and footer
+#: (with what screen readers read out: visually hidden spans, aria-label, title, alt) and the
+#: document's title. Text inside an element marked with another language (the switch's "English", a name
 #: kept in English with lang="en") is that language's, and not returned.
 _SHOWN_TEXT = """(lang) => {
   const parts = [document.title];
@@ -91,7 +91,8 @@ def proper_names(app: Flask) -> list[str]:
 
 def english_words_in(text: str, names: Iterable[str] = ()) -> list[str]:
     """The ENGLISH_WORDS in `text` (whole words, any case), with each of `names` and every email
-    address, URL and file name (an attachment's) set aside first; each with a little of the text around it, to find it on the page."""
+    address, URL and file name (an attachment's) set aside first; each given with a little of the
+    text around it, to find it on the page."""
     for name in names:
         text = text.replace(name, " ")
     text = " ".join(_EMAIL_URL_OR_FILE.sub(" ", text).split())

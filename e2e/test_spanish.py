@@ -48,6 +48,16 @@ def open_polyglot(live_server: LiveServer, new_context: Callable[..., BrowserCon
     return make
 
 
+def test_the_english_check_finds_english_words_and_leaves_spanish_and_names_alone() -> None:
+    names = ["Lone Star Power", "Lone Star Saver 12"]
+    assert [w.split()[0] for w in english_words_in("Choose your plan, then Continue.", names)] == \
+        ["'Choose'", "'your'", "'Continue'"]
+    assert english_words_in("You're enrolled", names)[0].startswith("\"You're\"")
+    spanish = ("Elija su plan Lone Star Saver 12: allí use «Continuar». Se enteró por Lone Star Power; "
+               "escriba a ana@example.com, vea https://example.com/account/ o Terms-of-Service-SAVER12-v1.pdf.")
+    assert english_words_in(spanish, names) == []
+
+
 def then_focus_is_on_the_heading(customer: PolyglotCustomer) -> None:
     """After an htmx swap the keyboard user starts at the new page's heading."""
     expect(customer.heading).to_be_focused()
