@@ -102,7 +102,7 @@ def progress(response) -> tuple[int, int, str]:
 
 def form_data(page: Node, **changes: str) -> dict[str, str]:
     """What a browser sends for the page's step form: every named field as shown, then `changes`."""
-    form = next(f for f in page.all("form") if f.all("input", name="csrf_token"))
+    form = page.one("form", id="step-form")  # not the header's language switch
     data = {}
     for node in form.all("input"):
         kind = node.attrs.get("type", "text")
@@ -195,7 +195,7 @@ def test_expired_promo_then_continue_goes_on_without_it(wizard, session):
     assert refused.status_code == 422
     assert errors(refused) == ["That promo code expired on August 31, 2024. You can continue without it."]
     page = dom(refused)
-    buttons = [b.text for b in page.all("button")]
+    buttons = [b.text for b in page.one("form", id="step-form").all("button")]
     # Continue comes first, so Enter in the field keeps a corrected code; the other way on is named.
     assert buttons[:2] == ["Continue", "Continue without a promo code"], buttons
 
@@ -346,7 +346,7 @@ def test_review_error_summary_shortens_statements_at_a_word(wizard):
 def _check_fields_describe_hints_and_errors(page: Node) -> None:
     """Every field names its hint and error in aria-describedby (and is aria-invalid on error);
     every hint in the form describes something."""
-    form = next(f for f in page.all("form") if f.all("input", name="csrf_token"))
+    form = page.one("form", id="step-form")  # not the header's language switch
     referenced = {i for node in form.all() for i in described_by(node)}
     ids = {n.attrs["id"] for n in page.all() if n.attrs.get("id")}
     assert referenced <= ids, referenced - ids  # no reference to a missing element
