@@ -192,12 +192,13 @@ def test_a_spanish_efl_is_linked_on_the_spanish_plans_page(app, client, marketin
 
     assert upload(marketing, ENGLISH_PDF + b" ", "en").status_code == 303  # version 3: no Spanish yet
     link = _efl_link(plans_page(wizard))
-    assert "lang=" not in link.group(1) and 'hreflang="en"' in link.group(2)
+    assert 'hreflang="en"' in link.group(2) and "inglés" in link.group(3)  # marked: it is the English one
+    assert wizard.get(unescape(link.group(1))).data == ENGLISH_PDF + b" "
 
 
 def test_without_uploads_the_spanish_page_links_the_generated_document_unmarked(app):
     link = _efl_link(plans_page(spanish_customer(app, until="plans")))
-    assert "lang=" not in link.group(1) and "hreflang" not in link.group(2) and "inglés" not in link.group(3)
+    assert "hreflang" not in link.group(2) and "inglés" not in link.group(3)  # generated, in Spanish
 
 
 # --- consent -------------------------------------------------------------------------------------

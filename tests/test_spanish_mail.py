@@ -80,12 +80,12 @@ def test_a_spanish_speaker_gets_the_confirmation_in_spanish_over_smtp(make_app, 
         message = received(smtp.inbox)["ana@example.com"]
 
     number = re.search(r"\((EN-[A-Z0-9]+)\)", message["Subject"]).group(1)
-    assert message["Subject"] == f"Inscripción confirmada: Lone Star Saver 12 ({number})"
+    assert message["Subject"] == f"Inscripción confirmada: Ahorro Lone Star 12 ({number})"
     body = text_of(message)
     day = sent_day(message)
     assert body.startswith("Hola, Ana:")
     assert f"Número de inscripción: {number}" in body
-    assert "Plan: Lone Star Saver 12 (12 meses, 11.9¢ por kWh)" in body
+    assert "Plan: Ahorro Lone Star 12 (12 meses, 11.9¢ por kWh)" in body
     assert "Dirección de servicio: 1200 Main St, Apt 4, Dallas, TX 75201" in body
     deadline = in_spanish(dates.rescission_ends(day, 3))
     assert re.search(r"\bde (enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|octubre|noviembre|"
@@ -99,14 +99,14 @@ def test_a_spanish_speaker_gets_the_confirmation_in_spanish_over_smtp(make_app, 
 
     html = unescape(html_of(message))
     assert '<html lang="es">' in html
-    assert f"<title>Inscripción confirmada: Lone Star Saver 12 ({number})</title>" in html
+    assert f"<title>Inscripción confirmada: Ahorro Lone Star 12 ({number})</title>" in html
     assert f"es decir, hasta el <strong>{deadline}</strong>." in html
     assert '<a href="http://localhost/account/" style="color:#0b4f8a;">Mi Cuenta</a>' in html
     assert "le envió este correo sobre su inscripción" in html
-    # The plan's documents are attached all the same.
+    # The plan's documents are attached, in Spanish too.
     assert [part.get_filename() for part in message.iter_attachments()] == [
-        "Electricity-Facts-Label-SAVER12-v1.pdf", "Terms-of-Service-SAVER12-v1.pdf",
-        "Your-Rights-as-a-Customer-SAVER12-v1.pdf"]
+        "Etiqueta-de-Datos-de-Electricidad-EFL-SAVER12-v1.pdf", "Terminos-de-Servicio-TOS-SAVER12-v1.pdf",
+        "Sus-Derechos-como-Cliente-YRAC-SAVER12-v1.pdf"]
 
 
 def test_each_customer_gets_their_own_language_whatever_request_the_drain_runs_in(make_app):
@@ -121,7 +121,7 @@ def test_each_customer_gets_their_own_language_whatever_request_the_drain_runs_i
         mail = received(smtp.inbox)
 
     ana, bob = mail["ana@example.com"], mail["bob@example.com"]
-    assert ana["Subject"].startswith("Inscripción confirmada: Lone Star Saver 12 (EN-")
+    assert ana["Subject"].startswith("Inscripción confirmada: Ahorro Lone Star 12 (EN-")
     assert bob["Subject"].startswith("You're enrolled: Lone Star Saver 12 (EN-")
     bob_body = text_of(bob)
     assert bob_body.startswith("Hello Ana,")  # the wizard's test customer is Ana, at bob@example.com

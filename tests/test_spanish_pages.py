@@ -87,7 +87,7 @@ def test_review_and_confirmation_in_spanish_with_spanish_dates(spanish):
     assert "<dt>Código postal</dt> <dd>75201</dd>" in review
     assert "<dt>Código promocional</dt> <dd>Sin código promocional</dd>" in review
     assert "<dt>Hogar o negocio</dt> <dd>Hogar</dd>" in review
-    assert "<dt>Plan</dt> <dd>Lone Star Saver 12: 11.9¢ por kWh, 12 meses</dd>" in review
+    assert "<dt>Plan</dt> <dd>Ahorro Lone Star 12: 11.9¢ por kWh, 12 meses</dd>" in review
     assert "<dt>Tipo de inscripción</dt> <dd>Cambio</dd>" in review
     # The language the customer chose for their account, named in itself and marked as English.
     assert '<dt>Idioma</dt> <dd lang="en">English</dd>' in review
@@ -104,7 +104,7 @@ def test_review_and_confirmation_in_spanish_with_spanish_dates(spanish):
     first_available = dates.first_available_switch(submitted, 3)
     assert '<h1 tabindex="-1">Su inscripción está hecha</h1>' in done
     assert "Su número de inscripción es" in done
-    assert "<dt>Plan</dt><dd>Lone Star Saver 12 (12 meses, 11.9¢ por kWh)</dd>" in done
+    assert "<dt>Plan</dt><dd>Ahorro Lone Star 12 (12 meses, 11.9¢ por kWh)</dd>" in done
     assert f"Cambio en la primera fecha disponible, alrededor del {spanish_date(first_available)}" in done
     assert "<dt>Estado</dt><dd>Inscripción nueva guardada</dd>" in done
     rescission_ends = dates.rescission_ends(submitted, 3)

@@ -24,6 +24,8 @@ from wizard.core.redirects import safe_next
 from wizard.core.rendering import render_page
 from wizard.signup.drafts import SESSION_KEY
 
+from wizard.enrollments.wording import plan_name, status_name
+
 from .logins import SIGN_IN_FAILURE, authenticate, sign_in, sign_out
 
 bp = Blueprint("account", __name__, url_prefix="/account")
@@ -59,53 +61,12 @@ CUSTOMER_NOTES = {
     Status.ON_HOLD_QUOTE: _l("Customer service is preparing your quote."),
 }
 
-#: Each status as My Account names it (the billing system's names stay English for operations).
-STATUS_NAMES = {
-    Status.NEW: _l("New Enrollment Saved"),
-    Status.AWAITING_RESPONSE: _l("Submitted: Awaiting Response"),
-    Status.PENDING: _l("Pending"),
-    Status.CONNECTION_ERROR: _l("Submission Not Sent: Connection Error"),
-    Status.WITH_ERRORS: _l("Submitted: With Errors"),
-    Status.ON_HOLD: _l("On Hold"),
-    Status.ON_HOLD_QUOTE: _l("On Hold - Quote Request"),
-    Status.ACCEPTED: _l("Accepted"),
-    Status.REJECTED: _l("Rejected"),
-    Status.CANCELLED: _l("Cancelled"),
-    Status.CANCELLED_TEST: _l("Cancelled - Test Order"),
-    Status.DROPPED: _l("Dropped"),
-    Status.EXPIRED: _l("Expired"),
-    Status.RENEWAL_PENDING: _l("Renewal Pending"),
-    Status.RENEWED: _l("Renewed"),
-    Status.ARCHIVED: _l("Archived"),
-    Status.PRICE_UPDATE_PENDING: _l("Price Plan Update Pending"),
-    Status.PRICE_UPDATE_ACCEPTED: _l("Price Plan Update Accepted"),
-    Status.PRICE_UPDATE_REJECTED: _l("Price Plan Update Rejected"),
-}
-
-
-def status_name(status: str) -> str:
-    """A status in the page's language (one the list does not know: as stored)."""
-    return str(STATUS_NAMES.get(status, status))  # type: ignore[call-overload]
-
-
 def history_time(utc: dt.datetime) -> str:
     """A status change's time in the market's zone, as the page's language writes it."""
     if i18n.language() == i18n.DEFAULT:
         return market_time(utc)
     return format_datetime(utc.replace(tzinfo=dt.UTC), "d MMM y, h:mm a z", tzinfo=MARKET_TZ,
                            locale=i18n.LOCALES[i18n.language()])
-
-
-def plan_name(enrollment: Enrollment, plans: dict[str, Plan]) -> str:
-    """The plan's name as enrolled, in the page's language when marketing wrote one for it."""
-    snapshot = enrollment.plan_snapshot
-    name = snapshot.get("name", enrollment.plan_code)
-    if i18n.language() == i18n.DEFAULT:
-        return name
-    plan = plans.get(enrollment.plan_code)
-    if snapshot.get(f"name_{i18n.language()}"):
-        return snapshot[f"name_{i18n.language()}"]
-    return i18n.local(plan, "name") if plan is not None and plan.name == name else name
 
 
 def customer_note(status: str, message: str | None, enrollment_type: str = "switch",
@@ -148,7 +109,7 @@ def home() -> Response:
     plans = {p.code: p for p in db.session.scalars(select(Plan).where(Plan.code.in_(codes)))} if codes else {}
     return render_page("account/home.html", title=_("My Account"), enrollments=enrollments, note=customer_note,
                        status_name=status_name, history_time=history_time,
-                       plan_name=lambda e: plan_name(e, plans))
+                       plan_name=lambda e: plan_name(e, plans.get(e.plan_code)))
 
 
 @bp.route("/login", methods=["GET", "POST"])

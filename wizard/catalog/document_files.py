@@ -73,8 +73,9 @@ def plan_documents(session: Session, plan: Plan, utility_code: str, versions: di
                    supplier: str, language: Optional[str] = None) -> list[DocumentFile]:
     """The EFL, TOS and YRAC of `plan` at `versions` (kind -> version), as PDF files.
 
-    The generated EFL shows the average prices in `utility_code`'s service area. Generated files
-    and their names are in `language` (None: the language being rendered).
+    The generated EFL shows the average prices in `utility_code`'s service area. Files are in
+    `language` (None: the language being rendered): marketing's upload in it when there is one,
+    else the English upload, else generated in it.
     """
     with i18n.speaking(language or i18n.language()):
         return _plan_documents(session, plan, utility_code, versions, supplier)
@@ -83,14 +84,19 @@ def plan_documents(session: Session, plan: Plan, utility_code: str, versions: di
 def _plan_documents(session: Session, plan: Plan, utility_code: str, versions: dict[str, str],
                     supplier: str) -> list[DocumentFile]:
     utility = session.get(Utility, utility_code)
+    language = i18n.language()
     files = []
     for kind in ORDER:
         version = str(versions[kind])
-        document = given(session, plan.code, kind, version)
-        name = filename(kind, plan.code, version)
+        # Marketing's translation of this version in the customer's language, else its English one.
+        document = (given(session, plan.code, kind, version, language) if language != i18n.DEFAULT else None) \
+            or given(session, plan.code, kind, version)
         if document is not None and document.content is not None:
+            with i18n.speaking(document.language):  # the file's name in the file's language
+                name = filename(kind, plan.code, version)
             files.append(DocumentFile(kind, version, name, document.content, "uploaded"))
             continue
+        name = filename(kind, plan.code, version)
         url = document.url if document is not None else None
         data = generated_pdf(kind, plan, version, utility, supplier, url=url)
         files.append(DocumentFile(kind, version, name, data, "link" if url else "generated", url))

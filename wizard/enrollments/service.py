@@ -215,7 +215,7 @@ def check_consent(consent: Consent) -> None:
 # --- storing -----------------------------------------------------------------------------------
 
 #: A batch's plan documents, made once per plan, utility, versions and supplier (see `store`).
-DocumentMemo = dict[tuple[str, str, tuple[tuple[str, str], ...], str], list[document_files.DocumentFile]]
+DocumentMemo = dict[tuple[str, str, tuple[tuple[str, str], ...], str, str], list[document_files.DocumentFile]]
 
 
 def enroll(fields: Mapping[str, Any], source: Source, consent: Consent, submission_key: str, *,
@@ -304,11 +304,14 @@ def store(ctx: DraftContext, source: Source, consent: Consent, submission_key: s
 
 def _plan_documents(ctx: DraftContext, versions: dict[str, str], supplier: str,
                     memo: Optional[DocumentMemo]) -> list[document_files.DocumentFile]:
+    language = ctx.answers.get("language")  # the customer's: the emails carrying them are in it
     if memo is None:
-        return document_files.plan_documents(db.session, ctx.plan, ctx.utility.code, versions, supplier)
-    key = (ctx.plan.code, ctx.utility.code, tuple(sorted((k, str(v)) for k, v in versions.items())), supplier)
+        return document_files.plan_documents(db.session, ctx.plan, ctx.utility.code, versions, supplier, language)
+    key = (ctx.plan.code, ctx.utility.code, tuple(sorted((k, str(v)) for k, v in versions.items())), supplier,
+           language or "")
     if key not in memo:
-        memo[key] = document_files.plan_documents(db.session, ctx.plan, ctx.utility.code, versions, supplier)
+        memo[key] = document_files.plan_documents(db.session, ctx.plan, ctx.utility.code, versions, supplier,
+                                                  language)
     return memo[key]
 
 

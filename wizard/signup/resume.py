@@ -14,13 +14,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Optional
 
-from babel.dates import format_datetime
 from flask import current_app, redirect, request, session, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from wizard.core import i18n
-from wizard.core.dates import MARKET_TZ, market_time
 from wizard.core.extensions import db, limiter
 from wizard.core.forms import SafeForm
 from wizard.core.models import utcnow
@@ -29,6 +27,7 @@ from wizard.mail.links import seal
 from wizard.core.rendering import render_page
 from wizard.embed import frames
 from wizard.mail import tokens
+from wizard.mail.formats import market_moment
 from wizard.mail.outbox import queue
 
 from . import drafts, journey
@@ -122,18 +121,9 @@ def finish_later_sent() -> Response:
     sent = session.get(SENT_KEY)
     if drafts.current() is None or not isinstance(sent, dict):
         return redirect(url_for(".start"))
-    until = _market_moment(dt.datetime.fromisoformat(sent["until"]))
+    until = market_moment(dt.datetime.fromisoformat(sent["until"]))
     return render_page("signup/finish_later_sent.html", title=_("Check your email"), to=sent["to"], until=until,
                        form=ResumeForm())
-
-
-def _market_moment(utc: dt.datetime) -> str:
-    """Until when the link works, in the market's time zone as the page's language writes it (the
-    email says it in the same words: wizard/mail/formats.py on the mail branch)."""
-    if i18n.language() == i18n.DEFAULT:
-        return market_time(utc)
-    return format_datetime(utc.replace(tzinfo=dt.UTC), "d 'de' MMMM 'de' y, h:mm a z", tzinfo=MARKET_TZ,
-                           locale=i18n.LOCALES[i18n.language()])
 
 
 def _live_draft(draft_id: Optional[str]) -> Optional[Draft]:

@@ -4,11 +4,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, request, session, url_for
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from billing import Status
 from billing.models import Enrollment
 from wizard.account.logins import account_of, sign_in
 from wizard.catalog import offers as catalog
@@ -20,6 +19,7 @@ from wizard.core.extensions import db, htmx, limiter
 from wizard.core.redirects import safe_next
 from wizard.core.rendering import render_page
 from wizard.embed import frames
+from wizard.enrollments.wording import plan_name, status_name
 
 from . import address_lookup, attribution, drafts, funnel, journey, mails  # mails: registers the enrollment emails
 from .context import DraftContext
@@ -283,32 +283,9 @@ def confirmation() -> Response:
     emailed_to = enrollment.customer.email if mails.confirmation_queued(db.session, enrollment) else None
     quote = enrollment.plan_snapshot.get("quote_request")
     return render_page("signup/confirmation.html", title=_("Quote requested") if quote else _("You're enrolled"),
-                       enrollment=enrollment, emailed_to=emailed_to, plan_name=_plan_name(enrollment),
-                       enrollment_status=str(STATUS_NAMES.get(enrollment.status, enrollment.status)),
+                       enrollment=enrollment, emailed_to=emailed_to, plan_name=plan_name(enrollment, db.session.get(Plan, enrollment.plan_code)),
+                       enrollment_status=status_name(enrollment.status),
                        **_dates(enrollment))
-
-
-#: Each status in the customer's words (the billing system's names stay English for operations).
-#: The same texts as My Account's (wizard/account/views.py), so both pages name a status alike.
-STATUS_NAMES = {
-    Status.NEW: _l("New Enrollment Saved"),
-    Status.AWAITING_RESPONSE: _l("Submitted: Awaiting Response"),
-    Status.PENDING: _l("Pending"),
-    Status.CONNECTION_ERROR: _l("Submission Not Sent: Connection Error"),
-    Status.WITH_ERRORS: _l("Submitted: With Errors"),
-    Status.ON_HOLD: _l("On Hold"),
-    Status.ON_HOLD_QUOTE: _l("On Hold - Quote Request"),
-    Status.ACCEPTED: _l("Accepted"),
-    Status.REJECTED: _l("Rejected"),
-}
-
-
-def _plan_name(enrollment: Enrollment) -> str:
-    """The plan's name as enrolled (its snapshot), in the page's language when the catalog's plan
-    still has that name and marketing wrote a translation of it."""
-    name = enrollment.plan_snapshot.get("name", enrollment.plan_code)
-    plan = db.session.get(Plan, enrollment.plan_code) if i18n.language() != i18n.DEFAULT else None
-    return i18n.local(plan, "name") if plan is not None and plan.name == name else name
 
 
 def _dates(enrollment: Enrollment) -> dict[str, Any]:
