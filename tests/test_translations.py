@@ -181,6 +181,16 @@ def test_the_switch_on_any_page_comes_back_to_it(client):
     assert off_site.headers["Location"].endswith("/signup/")
 
 
+def test_another_site_cannot_switch_a_customers_language(client):
+    client.get("/signup/zip")
+    refused = client.post("/signup/language", data={"switch_language": "es", "next": "/signup/zip"})
+    assert refused.status_code == 400  # no CSRF token: the expired-page answer, nothing changed
+    assert '<html lang="en">' in _text(client.get("/signup/zip"))
+    unknown = client.post("/signup/language", data={"switch_language": "fr", "next": "/signup/zip",
+                                                    "csrf_token": csrf_token(_text(client.get("/signup/zip")))})
+    assert unknown.status_code == 400 and '<html lang="en">' in _text(client.get("/signup/zip"))
+
+
 def test_staff_pages_stay_in_english(client):
     page = _text(client.get("/admin/login", headers={"Accept-Language": "es"}))
     assert '<html lang="en"' in page or "lang=" not in page.split(">", 2)[1]
