@@ -85,7 +85,7 @@ def test_every_catalog_settings_page_passes_the_accessibility_check(
         page.get_by_role("link", name="Back to catalog settings").click()
 
     page.goto(live_server.url("/admin/catalog/acknowledgements/rescission"))
-    page.get_by_label("Statement text").fill("I may cancel within {days} days.")
+    page.get_by_label("Statement text", exact=True).fill("I may cancel within {days} days.")
     page.get_by_role("button", name="Save as version 2").click()
     expect(page.locator("#text-error")).to_contain_text("unknown placeholder {days}")
     marketer.shot("statement-error")
