@@ -15,7 +15,7 @@ from wizard.catalog.models import Plan, State
 from wizard.core import dates
 from wizard.core.dates import today
 from wizard.core import i18n
-from wizard.core.extensions import db, htmx, limiter
+from wizard.core.extensions import db, limiter
 from wizard.core.redirects import safe_next
 from wizard.core.rendering import render_page
 from wizard.embed import frames
@@ -174,37 +174,33 @@ SWITCH = "switch_language"
 
 
 def _switch_language(step: Step, form: Any, draft: Draft | None, ctx: DraftContext) -> Response:
-    """The language switch on a step's page: keep what was typed (as Back does), remember the
-    language, and show the same step again in it."""
-    code = request.form[SWITCH]
+    """The language switch on a step's page (app.js sends the step's form with it, never by htmx):
+    keep what was typed (as Back does), remember the language, show the same step again in it."""
+    unsaved = drafts.keep_unsaved(ctx.answers.get("_unsaved", {}), step.slug, typed_input(form))
+    _remember_language(request.form[SWITCH], draft, {**ctx.answers, "_unsaved": unsaved})
+    return redirect(step_url(step.slug, **({"change": 1} if request.args.get("change") else {})), 303)
+
+
+def _remember_language(code: str, draft: Draft | None, answers: dict[str, Any]) -> None:
+    """This browser's language, and the draft's (its emails and the customer's language at the
+    billing system follow it), saving `answers` with it."""
     i18n.choose(code)
     if draft is not None:
-        unsaved = drafts.keep_unsaved(ctx.answers.get("_unsaved", {}), step.slug, typed_input(form))
-        drafts.save(draft, {**ctx.answers, "_unsaved": unsaved, "language": code})
-    return _whole_page(step_url(step.slug, **({"change": 1} if request.args.get("change") else {})))
-
-
-def _whole_page(url: str) -> Response:
-    """Go to `url` as a whole new page (its header and `lang` too), also from an htmx request."""
-    if htmx:
-        response = current_app.response_class(status=204)
-        response.headers["HX-Redirect"] = url
-        return response
-    return redirect(url, 303)
+        drafts.save(draft, {**answers, "language": code})
 
 
 @bp.post("/language")
 def language() -> Response:
-    """The language switch on any other page: remember the language (on the draft too: its emails,
-    and the enrollment's language at the billing system, follow it) and show the page again."""
+    """The language switch on any other page (a form of its own, outside htmx's boost): remember the
+    language and show the page again."""
     code = request.form.get(SWITCH, "")
     if code not in i18n.LANGUAGES:
         abort(400)
-    i18n.choose(code)
     draft = drafts.current()
-    if draft is not None and not draft.enrollment_id:
-        drafts.save(draft, {**draft.answers, "language": code})
-    return _whole_page(safe_next(request.form.get("next"), url_for(".start")))
+    if draft is not None and draft.enrollment_id:
+        draft = None  # an enrollment's draft is finished: its language went with it
+    _remember_language(code, draft, draft.answers if draft else {})
+    return redirect(safe_next(request.form.get("next"), url_for(".start")), 303)
 
 
 @bp.route("/not-served", methods=["GET", "POST"])
